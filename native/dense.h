@@ -1,0 +1,59 @@
+// The CPU dense kernel: y[m, u] = act(sum_f x[m, f] * kernel[f, u] + bias[u]) over M rows.
+// Plain functions over pointers and sizes: nothing here knows about N-API.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "activation.h"
+
+namespace tdfast {
+
+struct PackedWeights;
+
+// One instruction-set variant of the row kernel. The addon picks one table at start-up (cpu_features.cc).
+struct KernelTable {
+  const char* name;     // "avx512", "avx2", "generic"
+  int vectorWidth;      // floats per SIMD register
+  int maxPanelVectors;  // widest column panel, in registers, the GEMM-like micro-kernel handles
+  // Computes rows [rowBegin, rowEnd) of y, bias and activation included.
+  void (*rows)(const PackedWeights& weights, const float* x, float* y, int64_t rowBegin, int64_t rowEnd);
+};
+
+// Weights rearranged once for the selected kernel table, so that every call streams x only.
+struct PackedWeights {
+  int features = 0;  // F
+  int units = 0;     // U
+  Activation activation = Activation::Linear;
+  const KernelTable* kernels = nullptr;
+  // Small U ("dot" path): the kernel transposed to U rows of F, so each output is a dot product over a row of x.
+  std::vector<float> kernelByUnit;
+  // Larger U ("panel" path): columns grouped into panels of panelWidth, each panel stored as F rows of panelWidth
+  // floats, zero-padded past U, so the micro-kernel loads whole registers without bounds checks.
+  std::vector<float> panels;
+  int panelWidth = 0;
+  int panelCount = 0;
+  // Bias, zero where absent, padded to panelCount * panelWidth (at least U).
+  std::vector<float> bias;
+
+  bool usesDotPath() const { return !kernelByUnit.empty(); }
+};
+
+// The dot path handles up to this many units; beyond it the register-blocked panel kernel wins.
+constexpr int kDotPathMaxUnits = 4;
+
+const KernelTable& selectKernels();  // best table for this CPU, or the one TDFAST_SIMD names
+const KernelTable* kernelsByName(const char* name);  // nullptr if unknown or unsupported here
+
+PackedWeights packWeights(const float* kernel, const float* biasOrNull, int features, int units,
+                          Activation activation, const KernelTable& kernels);
+
+// Whole computation; splits rows over the thread pool when the input is large enough to pay for it.
+void denseForward(const PackedWeights& weights, const float* x, float* y, int64_t rows);
+
+// Rough cost in multiply-adds plus floats streamed: used to choose inline vs threaded vs async execution.
+inline double denseWork(int64_t rows, int features, int units) {
+  return static_cast<double>(rows) * features * (units + 1.0);
+}
+
+}  // namespace tdfast

@@ -1,0 +1,261 @@
+// Row kernels written once over a SIMD traits type `V`, instantiated by kernels_<isa>.cc files that are each
+// compiled with their own instruction-set flags. Each such file defines TDF_ISA (its namespace) first: every
+// function here then has a distinct name per ISA, so the linker can never merge an AVX-512 copy of an inline
+// function into code that runs on a CPU without AVX-512. For the same reason nothing here calls std:: templates.
+//
+// V provides: using Reg; kWidth; kRegisters; zero(), set1(f), load(p), loadN(p, n) (zero-filled), store(p, r),
+// storeN(p, r, n), add, sub, mul, div, fma(a, b, c) = a*b + c, abs, sum(r) (horizontal), round(r),
+// exp2i(r) (2^r for integral r in [-127, 127]), whereLess(a, b, t, f) and whereGreater(a, b, t, f)
+// (ordered compare: a NaN compares false and selects f).
+#pragma once
+
+#include <math.h>
+
+#include "dense.h"
+
+#ifndef TDF_ISA
+#error "define TDF_ISA (the instruction-set namespace) before including dense_impl.h"
+#endif
+
+namespace tdfast {
+namespace TDF_ISA {
+
+template <class T>
+constexpr T minOf(T a, T b) { return b < a ? b : a; }
+template <class T>
+constexpr T maxOf(T a, T b) { return a < b ? b : a; }
+
+// e^x, Cephes-style range reduction with a degree-6 polynomial (about 2 ulp). NaN stays NaN, large inputs give
+// +inf and very negative ones 0, as expf does; 2^n is applied in two halves so that n = 128 and subnormal
+// results come out right.
+template <class V>
+inline typename V::Reg expV(typename V::Reg x) {
+  using R = typename V::Reg;
+  R clamped = V::whereGreater(x, V::set1(89.0f), V::set1(89.0f), x);
+  clamped = V::whereLess(clamped, V::set1(-104.0f), V::set1(-104.0f), clamped);
+  R n = V::round(V::mul(clamped, V::set1(1.44269504088896341f)));
+  R r = V::fma(n, V::set1(-0.693359375f), clamped);
+  r = V::fma(n, V::set1(2.12194440e-4f), r);
+  R p = V::set1(1.9875691500e-4f);
+  p = V::fma(p, r, V::set1(1.3981999507e-3f));
+  p = V::fma(p, r, V::set1(8.3334519073e-3f));
+  p = V::fma(p, r, V::set1(4.1665795894e-2f));
+  p = V::fma(p, r, V::set1(1.6666665459e-1f));
+  p = V::fma(p, r, V::set1(5.0000001201e-1f));
+  p = V::fma(p, V::mul(r, r), V::add(r, V::set1(1.0f)));
+  // n is in [-150, 128]; both halves stay in [-75, 64], where 2^k is a normal float.
+  const R half = V::round(V::mul(n, V::set1(0.5f)));
+  return V::mul(V::mul(p, V::exp2i(half)), V::exp2i(V::sub(n, half)));
+}
+
+template <class V>
+inline typename V::Reg activateV(Activation act, typename V::Reg x) {
+  using R = typename V::Reg;
+  const R zero = V::zero();
+  const R one = V::set1(1.0f);
+  switch (act) {
+    case Activation::Sigmoid: return V::div(one, V::add(one, expV<V>(V::sub(zero, x))));
+    case Activation::HardSigmoid: {
+      R t = V::mul(V::add(x, V::set1(3.0f)), V::set1(1.0f / 6.0f));
+      return V::whereLess(t, zero, zero, V::whereGreater(t, one, one, t));
+    }
+    case Activation::Tanh: {
+      // 1 - 2 / (e^2x + 1): exact limits at +-inf, absolute error near 0 about 1e-7.
+      R e = expV<V>(V::add(x, x));
+      return V::sub(one, V::div(V::set1(2.0f), V::add(e, one)));
+    }
+    case Activation::Relu: return V::whereLess(x, zero, zero, x);
+    case Activation::Relu6: {
+      const R six = V::set1(6.0f);
+      return V::whereLess(x, zero, zero, V::whereGreater(x, six, six, x));
+    }
+    case Activation::LeakyRelu: return V::whereLess(x, zero, V::mul(x, V::set1(kLeakyReluSlope)), x);
+    case Activation::Elu: return V::whereLess(x, zero, V::sub(expV<V>(x), one), x);
+    case Activation::Selu: {
+      R negative = V::mul(V::set1(kSeluAlpha), V::sub(expV<V>(x), one));
+      return V::mul(V::set1(kSeluScale), V::whereLess(x, zero, negative, x));
+    }
+    case Activation::Silu: return V::div(x, V::add(one, expV<V>(V::sub(zero, x))));
+    case Activation::Softsign: return V::div(x, V::add(one, V::abs(x)));
+    case Activation::Exponential: return expV<V>(x);
+    default: return x;  // Linear; the rest go through the scalar definitions
+  }
+}
+
+inline bool hasVectorForm(Activation act) {
+  return act != Activation::Gelu && act != Activation::Softplus && act != Activation::Mish &&
+         act != Activation::Linear && !isRowwise(act);
+}
+
+template <class V>
+void activateElementwise(float* y, int64_t count, Activation act) {
+  if (act == Activation::Linear) return;
+  if (!hasVectorForm(act)) {
+    for (int64_t i = 0; i < count; ++i) y[i] = activateScalar(act, y[i]);
+    return;
+  }
+  int64_t i = 0;
+  for (; i + V::kWidth <= count; i += V::kWidth) V::store(y + i, activateV<V>(act, V::load(y + i)));
+  if (i < count) {
+    int n = static_cast<int>(count - i);
+    V::storeN(y + i, activateV<V>(act, V::loadN(y + i, n)), n);
+  }
+}
+
+// softmax / log_softmax over one row of `units` values, in place. Subtracting the row maximum keeps exp finite;
+// a NaN anywhere in the row makes the whole row NaN, as in the float64 reference.
+template <class V>
+void softmaxRow(float* row, int units, bool logarithm) {
+  using R = typename V::Reg;
+  float rowMax = -INFINITY;
+  for (int u = 0; u < units; ++u) rowMax = row[u] > rowMax ? row[u] : rowMax;
+  const R maxV = V::set1(rowMax);
+  R sumV = V::zero();
+  float sumTail = 0.0f;
+  int u = 0;
+  for (; u + V::kWidth <= units; u += V::kWidth) {
+    R e = expV<V>(V::sub(V::load(row + u), maxV));
+    if (!logarithm) V::store(row + u, e);
+    sumV = V::add(sumV, e);
+  }
+  for (; u < units; ++u) {
+    float e = expf(row[u] - rowMax);
+    if (!logarithm) row[u] = e;
+    sumTail += e;
+  }
+  const float sum = V::sum(sumV) + sumTail;
+  if (logarithm) {
+    const float shift = rowMax + logf(sum);
+    for (int k = 0; k < units; ++k) row[k] = row[k] - shift;
+  } else {
+    const float inverse = 1.0f / sum;
+    for (int k = 0; k < units; ++k) row[k] = row[k] * inverse;
+  }
+}
+
+template <class V>
+void activateRows(float* y, int64_t rows, int units, Activation act) {
+  if (isRowwise(act)) {
+    for (int64_t r = 0; r < rows; ++r) softmaxRow<V>(y + r * units, units, act == Activation::LogSoftmax);
+  } else {
+    activateElementwise<V>(y, rows * units, act);
+  }
+}
+
+// Registers left for accumulators after the operands, split between units (dot path) or panel vectors.
+template <class V, int Units>
+constexpr int dotRowsPerStep() {
+  return maxOf(1, minOf(8, (V::kRegisters - 4) / (Units + 1)));
+}
+
+// Small U: each output is a dot product of a row of x with a row of kernelByUnit. Several rows at once give
+// independent FMA chains; x is read once, straight from the caller's buffer.
+template <class V, int Units>
+void dotRows(const PackedWeights& w, const float* x, float* y, int64_t begin, int64_t end) {
+  using R = typename V::Reg;
+  constexpr int kRows = dotRowsPerStep<V, Units>();
+  const int F = w.features;
+  const float* kernel = w.kernelByUnit.data();
+  const float* bias = w.bias.data();
+  for (int64_t m = begin; m < end; m += kRows) {
+    const int rows = static_cast<int>(minOf<int64_t>(kRows, end - m));
+    const float* xRow[kRows];
+    for (int r = 0; r < kRows; ++r) xRow[r] = x + (m + minOf(r, rows - 1)) * static_cast<int64_t>(F);
+    R acc[Units][kRows];
+    for (int u = 0; u < Units; ++u)
+      for (int r = 0; r < kRows; ++r) acc[u][r] = V::zero();
+    int f = 0;
+    for (; f + V::kWidth <= F; f += V::kWidth) {
+      R xv[kRows];
+      for (int r = 0; r < kRows; ++r) xv[r] = V::load(xRow[r] + f);
+      for (int u = 0; u < Units; ++u) {
+        const R wv = V::load(kernel + static_cast<int64_t>(u) * F + f);
+        for (int r = 0; r < kRows; ++r) acc[u][r] = V::fma(xv[r], wv, acc[u][r]);
+      }
+    }
+    if (f < F) {
+      const int n = F - f;
+      R xv[kRows];
+      for (int r = 0; r < kRows; ++r) xv[r] = V::loadN(xRow[r] + f, n);
+      for (int u = 0; u < Units; ++u) {
+        const R wv = V::loadN(kernel + static_cast<int64_t>(u) * F + f, n);
+        for (int r = 0; r < kRows; ++r) acc[u][r] = V::fma(xv[r], wv, acc[u][r]);
+      }
+    }
+    for (int r = 0; r < rows; ++r)
+      for (int u = 0; u < Units; ++u) y[(m + r) * Units + u] = V::sum(acc[u][r]) + bias[u];
+  }
+}
+
+template <class V, int PanelVectors>
+constexpr int panelRowsPerStep() {
+  return maxOf(1, minOf(8, (V::kRegisters - PanelVectors - 2) / PanelVectors));
+}
+
+// Larger U: a register-blocked micro-kernel. For each of kRows rows and one panel of PanelVectors registers of
+// columns, the accumulators stay in registers over all F; each step broadcasts one x value per row and does
+// kRows * PanelVectors FMAs against one row of the packed panel.
+template <class V, int PanelVectors>
+void panelRows(const PackedWeights& w, const float* x, float* y, int64_t begin, int64_t end) {
+  using R = typename V::Reg;
+  constexpr int kRows = panelRowsPerStep<V, PanelVectors>();
+  const int F = w.features;
+  const int U = w.units;
+  const int width = w.panelWidth;
+  for (int64_t m = begin; m < end; m += kRows) {
+    const int rows = static_cast<int>(minOf<int64_t>(kRows, end - m));
+    const float* xRow[kRows];
+    for (int r = 0; r < kRows; ++r) xRow[r] = x + (m + minOf(r, rows - 1)) * static_cast<int64_t>(F);
+    for (int p = 0; p < w.panelCount; ++p) {
+      const float* panel = w.panels.data() + static_cast<int64_t>(p) * F * width;
+      R acc[kRows][PanelVectors];
+      for (int r = 0; r < kRows; ++r)
+        for (int j = 0; j < PanelVectors; ++j) acc[r][j] = V::zero();
+      for (int f = 0; f < F; ++f) {
+        R wv[PanelVectors];
+        for (int j = 0; j < PanelVectors; ++j) wv[j] = V::load(panel + static_cast<int64_t>(f) * width + j * V::kWidth);
+        for (int r = 0; r < kRows; ++r) {
+          const R xb = V::set1(xRow[r][f]);
+          for (int j = 0; j < PanelVectors; ++j) acc[r][j] = V::fma(xb, wv[j], acc[r][j]);
+        }
+      }
+      for (int j = 0; j < PanelVectors; ++j) {
+        const int column = p * width + j * V::kWidth;
+        const int n = minOf(V::kWidth, U - column);
+        if (n <= 0) break;
+        const R b = V::load(w.bias.data() + column);
+        for (int r = 0; r < rows; ++r) {
+          float* out = y + (m + r) * static_cast<int64_t>(U) + column;
+          const R v = V::add(acc[r][j], b);
+          if (n == V::kWidth) V::store(out, v); else V::storeN(out, v, n);
+        }
+      }
+    }
+  }
+}
+
+// Rows are computed in blocks small enough that their outputs are still in L1 when the activation runs.
+constexpr int64_t kActivationBlockFloats = 4096;
+
+template <class V>
+void denseRows(const PackedWeights& w, const float* x, float* y, int64_t begin, int64_t end) {
+  using RowFn = void (*)(const PackedWeights&, const float*, float*, int64_t, int64_t);
+  RowFn compute = nullptr;
+  if (w.usesDotPath()) {
+    static constexpr RowFn dot[] = {dotRows<V, 1>, dotRows<V, 2>, dotRows<V, 3>, dotRows<V, 4>};
+    static_assert(sizeof(dot) / sizeof(dot[0]) == kDotPathMaxUnits, "one dot kernel per unit count");
+    compute = dot[w.units - 1];
+  } else {
+    static constexpr RowFn panel[] = {panelRows<V, 1>, panelRows<V, 2>, panelRows<V, 3>, panelRows<V, 4>};
+    compute = panel[w.panelWidth / V::kWidth - 1];
+  }
+  const int64_t blockRows = maxOf<int64_t>(16, kActivationBlockFloats / w.units);
+  for (int64_t m = begin; m < end; m += blockRows) {
+    const int64_t stop = minOf(end, m + blockRows);
+    compute(w, x, y, m, stop);
+    activateRows<V>(y + m * w.units, stop - m, w.units, w.activation);
+  }
+}
+
+}  // namespace TDF_ISA
+}  // namespace tdfast

@@ -1,0 +1,53 @@
+// AVX2 + FMA variant of the row kernels. Compiled with -mavx2 -mfma; called only after selectKernels() has
+// seen both on the running CPU.
+#include <immintrin.h>
+
+#define TDF_ISA avx2
+
+namespace tdfast {
+namespace avx2 {
+
+struct Vec {
+  using Reg = __m256;
+  static constexpr int kWidth = 8;
+  static constexpr int kRegisters = 16;
+  static __m256i firstN(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+  }
+  static Reg zero() { return _mm256_setzero_ps(); }
+  static Reg set1(float v) { return _mm256_set1_ps(v); }
+  static Reg load(const float* p) { return _mm256_loadu_ps(p); }
+  static Reg loadN(const float* p, int n) { return _mm256_maskload_ps(p, firstN(n)); }
+  static void store(float* p, Reg r) { _mm256_storeu_ps(p, r); }
+  static void storeN(float* p, Reg r, int n) { _mm256_maskstore_ps(p, firstN(n), r); }
+  static Reg add(Reg a, Reg b) { return _mm256_add_ps(a, b); }
+  static Reg sub(Reg a, Reg b) { return _mm256_sub_ps(a, b); }
+  static Reg mul(Reg a, Reg b) { return _mm256_mul_ps(a, b); }
+  static Reg div(Reg a, Reg b) { return _mm256_div_ps(a, b); }
+  static Reg fma(Reg a, Reg b, Reg c) { return _mm256_fmadd_ps(a, b, c); }
+  static Reg abs(Reg a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
+  static float sum(Reg r) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(r), _mm256_extractf128_ps(r, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+  }
+  static Reg round(Reg r) { return _mm256_round_ps(r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static Reg exp2i(Reg n) {
+    __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    return _mm256_castsi256_ps(bits);
+  }
+  static Reg whereLess(Reg a, Reg b, Reg t, Reg f) { return _mm256_blendv_ps(f, t, _mm256_cmp_ps(a, b, _CMP_LT_OQ)); }
+  static Reg whereGreater(Reg a, Reg b, Reg t, Reg f) { return _mm256_blendv_ps(f, t, _mm256_cmp_ps(a, b, _CMP_GT_OQ)); }
+};
+
+}  // namespace avx2
+}  // namespace tdfast
+
+#include "dense_impl.h"
+
+namespace tdfast {
+
+extern const KernelTable kAvx2Kernels = {"avx2", avx2::Vec::kWidth, 2, avx2::denseRows<avx2::Vec>};
+
+}  // namespace tdfast

@@ -1,0 +1,46 @@
+// AVX-512F variant of the row kernels. Compiled with -mavx512f -mavx512dq -mfma; called only after
+// selectKernels() has seen AVX-512 support on the running CPU.
+#include <immintrin.h>
+
+#define TDF_ISA avx512
+
+namespace tdfast {
+namespace avx512 {
+
+struct Vec {
+  using Reg = __m512;
+  static constexpr int kWidth = 16;
+  static constexpr int kRegisters = 32;
+  static __mmask16 firstN(int n) { return static_cast<__mmask16>((1u << n) - 1u); }
+  static Reg zero() { return _mm512_setzero_ps(); }
+  static Reg set1(float v) { return _mm512_set1_ps(v); }
+  static Reg load(const float* p) { return _mm512_loadu_ps(p); }
+  static Reg loadN(const float* p, int n) { return _mm512_maskz_loadu_ps(firstN(n), p); }
+  static void store(float* p, Reg r) { _mm512_storeu_ps(p, r); }
+  static void storeN(float* p, Reg r, int n) { _mm512_mask_storeu_ps(p, firstN(n), r); }
+  static Reg add(Reg a, Reg b) { return _mm512_add_ps(a, b); }
+  static Reg sub(Reg a, Reg b) { return _mm512_sub_ps(a, b); }
+  static Reg mul(Reg a, Reg b) { return _mm512_mul_ps(a, b); }
+  static Reg div(Reg a, Reg b) { return _mm512_div_ps(a, b); }
+  static Reg fma(Reg a, Reg b, Reg c) { return _mm512_fmadd_ps(a, b, c); }
+  static Reg abs(Reg a) { return _mm512_abs_ps(a); }
+  static float sum(Reg r) { return _mm512_reduce_add_ps(r); }
+  static Reg round(Reg r) { return _mm512_roundscale_ps(r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static Reg exp2i(Reg n) {
+    __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
+    return _mm512_castsi512_ps(bits);
+  }
+  static Reg whereLess(Reg a, Reg b, Reg t, Reg f) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ), f, t); }
+  static Reg whereGreater(Reg a, Reg b, Reg t, Reg f) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_GT_OQ), f, t); }
+};
+
+}  // namespace avx512
+}  // namespace tdfast
+
+#include "dense_impl.h"
+
+namespace tdfast {
+
+extern const KernelTable kAvx512Kernels = {"avx512", avx512::Vec::kWidth, 4, avx512::denseRows<avx512::Vec>};
+
+}  // namespace tdfast

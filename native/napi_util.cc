@@ -1,0 +1,52 @@
+#include "napi_util.h"
+
+#include <cmath>
+
+namespace tdfast {
+namespace {
+
+[[noreturn]] void throwWithCode(Napi::Error error, const char* code) {
+  error.Set("code", Napi::String::New(error.Env(), code));
+  throw error;
+}
+
+}  // namespace
+
+void throwTypeError(Napi::Env env, const std::string& message) {
+  throwWithCode(Napi::TypeError::New(env, message), "ERR_TDFAST_INVALID_TYPE");
+}
+
+void throwRangeError(Napi::Env env, const std::string& message) {
+  throwWithCode(Napi::RangeError::New(env, message), "ERR_TDFAST_INVALID_SIZE");
+}
+
+Napi::Float32Array float32Arg(const Napi::CallbackInfo& info, size_t index, const char* name, uint64_t expectedLength) {
+  Napi::Value value = info[index];
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throwTypeError(info.Env(), std::string(name) + ": expected a Float32Array");
+  Napi::Float32Array array = value.As<Napi::Float32Array>();
+  if (array.ElementLength() != expectedLength)
+    throwRangeError(info.Env(), std::string(name) + ": expected " + std::to_string(expectedLength) +
+                                    " elements, got " + std::to_string(array.ElementLength()) +
+                                    (array.ElementLength() == 0 ? " (is its ArrayBuffer detached?)" : ""));
+  return array;
+}
+
+int64_t integerArg(const Napi::CallbackInfo& info, size_t index, const char* name, int64_t max) {
+  Napi::Value value = info[index];
+  if (!value.IsNumber()) throwTypeError(info.Env(), std::string(name) + ": expected a number");
+  const double number = value.As<Napi::Number>().DoubleValue();
+  if (!(number >= 0) || number > static_cast<double>(max) || std::floor(number) != number)
+    throwRangeError(info.Env(), std::string(name) + ": expected an integer in [0, " + std::to_string(max) + "]");
+  return static_cast<int64_t>(number);
+}
+
+uint64_t checkedProduct(Napi::Env env, uint64_t a, uint64_t b, const char* what) {
+  constexpr uint64_t kMaxSafeInteger = (uint64_t{1} << 53) - 1;
+  uint64_t product = 0;
+  if (__builtin_mul_overflow(a, b, &product) || product > kMaxSafeInteger)
+    throwRangeError(env, std::string(what) + ": size overflows");
+  return product;
+}
+
+}  // namespace tdfast

@@ -1,0 +1,25 @@
+// Helpers for argument checks on the native side. lib/ validates every argument with full messages first;
+// these re-check what memory safety depends on, so that no call from JavaScript can read or write out of bounds.
+#pragma once
+
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+
+namespace tdfast {
+
+// Throws a JavaScript TypeError or RangeError with a stable `code` property.
+[[noreturn]] void throwTypeError(Napi::Env env, const std::string& message);
+[[noreturn]] void throwRangeError(Napi::Env env, const std::string& message);
+
+// The argument as a Float32Array of exactly `expectedLength` elements (a detached buffer has length 0).
+Napi::Float32Array float32Arg(const Napi::CallbackInfo& info, size_t index, const char* name, uint64_t expectedLength);
+
+// A non-negative integer argument no larger than `max`.
+int64_t integerArg(const Napi::CallbackInfo& info, size_t index, const char* name, int64_t max);
+
+// a * b, or a RangeError naming `what` when it overflows or exceeds 2^53 (the largest exact JavaScript integer).
+uint64_t checkedProduct(Napi::Env env, uint64_t a, uint64_t b, const char* what);
+
+}  // namespace tdfast

@@ -1,0 +1,129 @@
+#include "weights_wrap.h"
+
+#include <string>
+
+#include "napi_util.h"
+
+namespace tdfast {
+namespace {
+
+// Async calls whose work (see denseWork) is below this run inline on the main thread and return a resolved
+// promise: a trip through the libuv pool costs tens of microseconds, more than such a call computes.
+constexpr double kInlineWork = 1 << 20;
+
+constexpr int64_t kMaxDimension = (int64_t{1} << 31) - 1;
+constexpr int64_t kMaxRows = (int64_t{1} << 53) - 1;
+
+struct CallArgs {
+  Napi::Float32Array x;
+  Napi::Float32Array out;
+  int64_t rows;
+};
+
+std::shared_ptr<const PackedWeights> liveWeights(Napi::Env env, const std::shared_ptr<const PackedWeights>& weights) {
+  if (!weights) {
+    Napi::Error error = Napi::Error::New(env, "TimeDense weights were disposed");
+    error.Set("code", Napi::String::New(env, "ERR_TDFAST_DISPOSED"));
+    throw error;
+  }
+  return weights;
+}
+
+// (x: Float32Array, rows: number, out: Float32Array), checked against the weights' F and U.
+CallArgs callArgs(const Napi::CallbackInfo& info, const PackedWeights& weights) {
+  const int64_t rows = integerArg(info, 1, "rows", kMaxRows);
+  const uint64_t inputLength = checkedProduct(info.Env(), rows, weights.features, "x");
+  const uint64_t outputLength = checkedProduct(info.Env(), rows, weights.units, "out");
+  return CallArgs{float32Arg(info, 0, "x", inputLength), float32Arg(info, 2, "out", outputLength), rows};
+}
+
+class DenseWorker : public Napi::AsyncWorker {
+ public:
+  DenseWorker(Napi::Env env, std::shared_ptr<const PackedWeights> weights, CallArgs& args)
+      : Napi::AsyncWorker(env, "tdfast.timeDense"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        weights_(std::move(weights)),
+        // The references keep both typed arrays (and their memory) alive until the work has ended.
+        inputRef_(Napi::Persistent(static_cast<Napi::Object>(args.x))),
+        outputRef_(Napi::Persistent(static_cast<Napi::Object>(args.out))),
+        input_(args.x.Data()),
+        output_(args.out.Data()),
+        rows_(args.rows) {}
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override { denseForward(*weights_, input_, output_, rows_); }
+  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
+  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::shared_ptr<const PackedWeights> weights_;
+  Napi::ObjectReference inputRef_;
+  Napi::ObjectReference outputRef_;
+  const float* input_;
+  float* output_;
+  int64_t rows_;
+};
+
+}  // namespace
+
+Napi::Function WeightsWrap::Define(Napi::Env env) {
+  return DefineClass(env, "Weights",
+                     {InstanceMethod<&WeightsWrap::RunSync>("runSync"),
+                      InstanceMethod<&WeightsWrap::RunAsync>("runAsync"),
+                      InstanceMethod<&WeightsWrap::Dispose>("dispose"),
+                      InstanceAccessor<&WeightsWrap::Kernels>("kernels")});
+}
+
+// new Weights(kernel: Float32Array, bias: Float32Array | null, features: number, units: number, activation: number)
+WeightsWrap::WeightsWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<WeightsWrap>(info) {
+  Napi::Env env = info.Env();
+  const int64_t features = integerArg(info, 2, "features", kMaxDimension);
+  const int64_t units = integerArg(info, 3, "units", kMaxDimension);
+  const int64_t activation = integerArg(info, 4, "activation", kActivationCount - 1);
+  if (features == 0 || units == 0) throwRangeError(env, "kernel: features and units must be at least 1");
+  Napi::Float32Array kernel = float32Arg(info, 0, "kernel", checkedProduct(env, features, units, "kernel"));
+  const float* bias = nullptr;
+  if (!info[1].IsNull() && !info[1].IsUndefined()) bias = float32Arg(info, 1, "bias", units).Data();
+  weights_ = std::make_shared<const PackedWeights>(packWeights(kernel.Data(), bias, static_cast<int>(features),
+                                                               static_cast<int>(units),
+                                                               static_cast<Activation>(activation), selectKernels()));
+}
+
+Napi::Value WeightsWrap::RunSync(const Napi::CallbackInfo& info) {
+  const auto weights = liveWeights(info.Env(), weights_);
+  CallArgs args = callArgs(info, *weights);
+  denseForward(*weights, args.x.Data(), args.out.Data(), args.rows);
+  return info.Env().Undefined();
+}
+
+Napi::Value WeightsWrap::RunAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto weights = liveWeights(env, weights_);
+  CallArgs args = callArgs(info, *weights);
+  if (denseWork(args.rows, weights->features, weights->units) < kInlineWork) {
+    denseForward(*weights, args.x.Data(), args.out.Data(), args.rows);
+    Napi::Promise::Deferred done = Napi::Promise::Deferred::New(env);
+    done.Resolve(env.Undefined());
+    return done.Promise();
+  }
+  auto* worker = new DenseWorker(env, std::move(weights), args);  // deletes itself when done
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value WeightsWrap::Dispose(const Napi::CallbackInfo& info) {
+  weights_.reset();
+  return info.Env().Undefined();
+}
+
+Napi::Value WeightsWrap::Kernels(const Napi::CallbackInfo& info) {
+  if (!weights_) return info.Env().Null();
+  return Napi::String::New(info.Env(), std::string(weights_->kernels->name) +
+                                           (weights_->usesDotPath() ? "/dot" : "/panel"));
+}
+
+}  // namespace tdfast
