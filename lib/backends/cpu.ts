@@ -1,0 +1,23 @@
+// The native C++ kernels (native/): SIMD chosen at run time, large calls threaded, async calls on libuv workers.
+
+import { nativeBinding } from "../binding.js";
+import type { Availability, Backend, DenseSpec, PreparedDense } from "./types.js";
+
+export const cpuBackend: Backend = {
+  name: "cpu",
+  supportsSync: true,
+  availability(): Availability {
+    const state = nativeBinding();
+    return state.binding ? { available: true } : { available: false, reason: state.error };
+  },
+  prepare(spec: DenseSpec): PreparedDense {
+    const { binding, error } = nativeBinding();
+    if (!binding) throw new Error(`cpu: ${error}`);
+    const weights = new binding.Weights(spec.kernel, spec.bias, spec.features, spec.units, spec.activationId);
+    return {
+      run: (x, rows, out) => weights.runAsync(x, rows, out),
+      runSync: (x, rows, out) => weights.runSync(x, rows, out),
+      dispose: () => weights.dispose(),
+    };
+  },
+};

@@ -1,0 +1,36 @@
+// What every backend provides. lib/time-dense.ts validates all arguments before a backend sees them.
+
+import type { CanonicalActivation } from "../activations.js";
+import type { BackendName } from "../tensor.js";
+
+/** Validated weights: kernel is F×U row-major (Keras layout); bias has U values or is null. */
+export interface DenseSpec {
+  readonly kernel: Float32Array;
+  readonly bias: Float32Array | null;
+  readonly features: number;
+  readonly units: number;
+  readonly activation: CanonicalActivation;
+  readonly activationId: number;
+}
+
+/** Weights prepared once by a backend (packed, uploaded, or compiled into a session). */
+export interface PreparedDense {
+  /** x holds rows×F floats, out receives rows×U; neither overlaps the other (checked before). */
+  run(x: Float32Array, rows: number, out: Float32Array): Promise<void>;
+  /** Present only on backends that can compute synchronously. */
+  runSync?(x: Float32Array, rows: number, out: Float32Array): void;
+  dispose(): void;
+}
+
+export interface Availability {
+  readonly available: boolean;
+  /** Why the backend is unavailable; absent when it is available. */
+  readonly reason?: string;
+}
+
+export interface Backend {
+  readonly name: BackendName;
+  readonly supportsSync: boolean;
+  availability(): Availability;
+  prepare(spec: DenseSpec): PreparedDense;
+}

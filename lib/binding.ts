@@ -1,0 +1,63 @@
+// Finds and loads the native addon, once, on first use. Importing tdfast never fails because of the addon:
+// a missing or broken binary makes the `cpu` (and `cuda`) backends unavailable with the reason, and the
+// `onnx` backend still works.
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** The native module's whole surface (native/addon.cc and the classes it registers). */
+export interface NativeBinding {
+  readonly version: string;
+  info(): { simd: "avx512" | "avx2" | "generic"; threads: number };
+  readonly Weights: new (
+    kernel: Float32Array,
+    bias: Float32Array | null,
+    features: number,
+    units: number,
+    activation: number,
+  ) => NativeWeights;
+}
+
+export interface NativeWeights {
+  runSync(x: Float32Array, rows: number, out: Float32Array): void;
+  runAsync(x: Float32Array, rows: number, out: Float32Array): Promise<void>;
+  dispose(): void;
+  /** e.g. "avx512/dot": the kernel variant these weights run on. */
+  readonly kernels: string | null;
+}
+
+export type BindingState = { binding: NativeBinding; error?: undefined } | { binding?: undefined; error: string };
+
+export const PACKAGE_ROOT = join(__dirname, "..", "..");
+
+let state: BindingState | undefined;
+
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version;
+}
+
+function load(): BindingState {
+  let binding: NativeBinding;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const nodeGypBuild = require("node-gyp-build") as (dir: string) => unknown;
+    binding = nodeGypBuild(PACKAGE_ROOT) as NativeBinding;
+  } catch (cause) {
+    const message = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
+    return {
+      error:
+        `native addon not loaded (${message}). Possible causes: no prebuilt binary for ` +
+        `${process.platform}-${process.arch} and no C++ toolchain at install time, or an install with ` +
+        `--ignore-scripts. Run "npm rebuild tdfast" with a compiler present, or use backend "onnx".`,
+    };
+  }
+  const expected = packageVersion();
+  if (binding.version !== expected)
+    return { error: `native addon is from tdfast ${binding.version}, this is tdfast ${expected}: rebuild it (npm rebuild tdfast)` };
+  return { binding };
+}
+
+export function nativeBinding(): BindingState {
+  state ??= load();
+  return state;
+}

@@ -1,0 +1,196 @@
+// The op: y[..., u] = act(sum_f x[..., f] * kernel[f, u] + bias[u]) over every timestep at once.
+
+import type { Activation, CanonicalActivation } from "./activations.js";
+import { resolveBackend, type BackendChoice } from "./backends/index.js";
+import type { Backend, PreparedDense } from "./backends/types.js";
+import { invalidSize } from "./errors.js";
+import { Tensor, type BackendName, type TensorLike } from "./tensor.js";
+import { readActivation, readBackend, readBias, readInput, readKernel, readOptionsObject, readOut, type Input } from "./validate.js";
+
+export interface TimeDenseOptions {
+  /** Keras layout [features, units]: a tensor, or a flat Float32Array of features×units values. */
+  readonly kernel: Float32Array | TensorLike;
+  /** units values; null or absent for no bias. */
+  readonly bias?: Float32Array | TensorLike | null;
+  /** Keras 3 activation name; "linear" by default. */
+  readonly activation?: Activation;
+  /** Which backend computes; "auto" by default. */
+  readonly backend?: BackendChoice;
+}
+
+export interface CallOptions {
+  /** Write the result into this buffer (exactly the output's size, not overlapping x). */
+  readonly out?: Float32Array | TensorLike;
+  /** timeDense / timeDenseSync only: which backend computes. */
+  readonly backend?: BackendChoice;
+}
+
+const LAYER_KEYS = ["kernel", "bias", "activation", "backend"] as const;
+const APPLY_KEYS = ["out"] as const;
+const CALL_KEYS = ["out", "backend"] as const;
+
+const sameBytes = (a: Float32Array, b: Float32Array): boolean =>
+  a.length === b.length &&
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+/**
+ * A TimeDistributed(Dense) layer whose weights are validated, copied and prepared once (packed for the CPU
+ * kernel, uploaded to the GPU, or compiled into an onnxruntime session) and reused by every call.
+ * Later changes to the arrays passed in do not affect the layer.
+ */
+export class TimeDense {
+  readonly activation: CanonicalActivation;
+  readonly backend: BackendChoice;
+  private readonly kernel: Float32Array;
+  private readonly bias: Float32Array | null;
+  private readonly activationId: number;
+  /** Known from a [F, U] kernel or a bias; otherwise fixed by the first input. */
+  private dims: { features: number; units: number } | undefined;
+  private readonly prepared = new Map<BackendName, PreparedDense>();
+  private disposed = false;
+
+  constructor(options: TimeDenseOptions) {
+    const fields = readOptionsObject("TimeDense options", options, LAYER_KEYS);
+    const kernel = readKernel(fields.kernel);
+    const bias = readBias(fields.bias);
+    const activation = readActivation(fields.activation);
+    this.backend = readBackend(fields.backend);
+    this.activation = activation.name;
+    this.activationId = activation.id;
+    this.kernel = kernel.data.slice();
+    this.bias = bias ? bias.slice() : null;
+    if (kernel.features !== undefined) {
+      this.dims = { features: kernel.features, units: kernel.data.length / kernel.features };
+      if (bias && bias.length !== this.dims.units)
+        throw invalidSize("bias", `expected ${this.dims.units} values (the kernel's units), got ${bias.length}`);
+    } else if (bias) {
+      if (kernel.data.length % bias.length !== 0)
+        throw invalidSize("kernel", `${kernel.data.length} values are not a whole number of rows of ${bias.length} units (the bias length)`);
+      this.dims = { features: kernel.data.length / bias.length, units: bias.length };
+    }
+  }
+
+  /** Input features F; undefined until the first call for a flat kernel given without a bias. */
+  get features(): number | undefined {
+    return this.dims?.features;
+  }
+
+  /** Output units U; undefined until the first call for a flat kernel given without a bias. */
+  get units(): number | undefined {
+    return this.dims?.units;
+  }
+
+  /** Computes the layer on `x` ([..., features]); resolves to a host tensor of shape [..., units]. */
+  async apply(x: TensorLike, options?: Pick<CallOptions, "out">): Promise<Tensor> {
+    return this.run(readInput(x), readOptionsObject("options", options, APPLY_KEYS), false, this.backend);
+  }
+
+  /** As apply(), computed on the calling thread. */
+  applySync(x: TensorLike, options?: Pick<CallOptions, "out">): Tensor {
+    return this.run(readInput(x), readOptionsObject("options", options, APPLY_KEYS), true, this.backend);
+  }
+
+  /** Frees the prepared weights of every backend; later calls throw. */
+  dispose(): void {
+    this.disposed = true;
+    for (const prepared of this.prepared.values()) prepared.dispose();
+    this.prepared.clear();
+  }
+
+  /** True while the layer's copy still equals these arrays (used to reuse one-off layers safely). */
+  holds(kernel: Float32Array, bias: Float32Array | null): boolean {
+    return sameBytes(this.kernel, kernel) && (bias === null ? this.bias === null : this.bias !== null && sameBytes(this.bias, bias));
+  }
+
+  /** @internal shared by apply, applySync, timeDense and timeDenseSync. */
+  run(input: Input, opts: { out?: unknown }, sync: true, choice: BackendChoice): Tensor;
+  run(input: Input, opts: { out?: unknown }, sync: false, choice: BackendChoice): Promise<Tensor>;
+  run(input: Input, opts: { out?: unknown }, sync: boolean, choice: BackendChoice): Tensor | Promise<Tensor> {
+    if (this.disposed) {
+      const error = new Error("TimeDense: the layer was disposed");
+      Object.defineProperty(error, "code", { value: "ERR_TDFAST_DISPOSED", enumerable: true });
+      throw error;
+    }
+    const dims = this.dimsFor(input);
+    const outputShape = [...input.leading, dims.units];
+    const out = opts.out === undefined ? new Float32Array(input.rows * dims.units) : readOut(opts.out, outputShape, input.data);
+    const backend = resolveBackend(choice, sync);
+    const prepared = this.preparedFor(backend, dims);
+    if (sync) {
+      prepared.runSync!(input.data, input.rows, out);
+      return new Tensor(out, outputShape, backend.name);
+    }
+    return prepared.run(input.data, input.rows, out).then(() => new Tensor(out, outputShape, backend.name));
+  }
+
+  private dimsFor(input: Input): { features: number; units: number } {
+    if (this.dims === undefined) {
+      if (input.features === 0 || this.kernel.length % input.features !== 0)
+        throw invalidSize("x.shape", `the last axis (${input.features} features) does not divide the kernel's ${this.kernel.length} values`);
+      this.dims = { features: input.features, units: this.kernel.length / input.features };
+    } else if (input.features !== this.dims.features) {
+      throw invalidSize("x.shape", `expected the last axis to be ${this.dims.features} (the kernel's features), got ${input.features}`);
+    }
+    return this.dims;
+  }
+
+  private preparedFor(backend: Backend, dims: { features: number; units: number }): PreparedDense {
+    let prepared = this.prepared.get(backend.name);
+    if (!prepared) {
+      prepared = backend.prepare({
+        kernel: this.kernel,
+        bias: this.bias,
+        features: dims.features,
+        units: dims.units,
+        activation: this.activation,
+        activationId: this.activationId,
+      });
+      this.prepared.set(backend.name, prepared);
+    }
+    return prepared;
+  }
+}
+
+// One-off calls reuse a layer per kernel object, so repeated timeDense(x, { kernel }) calls neither repack the
+// weights nor rebuild an onnxruntime session. A layer is reused only while its copy of the weights still
+// equals the arrays passed (a byte compare), so mutating a kernel between calls is never silently ignored.
+const MAX_LAYERS_PER_KERNEL = 8;
+const oneOffLayers = new WeakMap<object, TimeDense[]>();
+
+function layerFor(options: unknown, input: Input): TimeDense {
+  const fields = readOptionsObject("weights", options, ["kernel", "bias", "activation"]);
+  const kernelKey = fields.kernel;
+  if (typeof kernelKey !== "object" || kernelKey === null) return new TimeDense(fields as unknown as TimeDenseOptions);
+  const kernel = readKernel(kernelKey).data;
+  const bias = readBias(fields.bias);
+  const activation = readActivation(fields.activation).name;
+  const features = input.features;
+  const layers = oneOffLayers.get(kernelKey) ?? [];
+  const found = layers.find(
+    (layer) => layer.activation === activation && (layer.features ?? features) === features && layer.holds(kernel, bias),
+  );
+  if (found) return found;
+  const layer = new TimeDense(fields as unknown as TimeDenseOptions);
+  layers.push(layer);
+  if (layers.length > MAX_LAYERS_PER_KERNEL) layers.shift()!.dispose();
+  oneOffLayers.set(kernelKey, layers);
+  return layer;
+}
+
+/** TimeDistributed(Dense) on `x` ([..., features]) → Promise of a host tensor [..., units]. */
+export async function timeDense(
+  x: TensorLike,
+  weights: Omit<TimeDenseOptions, "backend">,
+  options?: CallOptions,
+): Promise<Tensor> {
+  const opts = readOptionsObject("options", options, CALL_KEYS);
+  const input = readInput(x);
+  return layerFor(weights, input).run(input, opts, false, readBackend(opts.backend));
+}
+
+/** As timeDense(), computed synchronously on the calling thread. */
+export function timeDenseSync(x: TensorLike, weights: Omit<TimeDenseOptions, "backend">, options?: CallOptions): Tensor {
+  const opts = readOptionsObject("options", options, CALL_KEYS);
+  const input = readInput(x);
+  return layerFor(weights, input).run(input, opts, true, readBackend(opts.backend));
+}

@@ -1,0 +1,137 @@
+// Argument checks for the public API. Every message names the argument, what was expected and what was got;
+// a wrong type is a TypeError, a wrong shape, length, size or value a RangeError.
+
+import { types } from "node:util";
+
+import { type CanonicalActivation, lookupActivation, ACTIVATIONS } from "./activations.js";
+import { BACKEND_CHOICES, type BackendChoice } from "./backends/index.js";
+import { invalidSize, invalidType, invalidValue } from "./errors.js";
+import { checkShape, type TensorLike } from "./tensor.js";
+
+export interface Input {
+  readonly data: Float32Array;
+  /** Leading axes (all but the last), flattened into rows. */
+  readonly leading: readonly number[];
+  readonly rows: number;
+  readonly features: number;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
+/** Rejects keys not in `allowed`: a misspelt option must not be silently ignored. */
+export function checkKeys(argument: string, value: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const key of Object.keys(value))
+    if (!allowed.includes(key)) throw invalidValue(argument, `only the keys ${allowed.join(", ")}`, `key ${JSON.stringify(key)}`);
+}
+
+function float32Data(argument: string, value: unknown): Float32Array {
+  if (!types.isFloat32Array(value)) throw invalidType(argument, "a Float32Array", value);
+  return value;
+}
+
+function detachedHint(data: Float32Array): string {
+  return data.length === 0 && data.buffer.byteLength === 0 ? " (its ArrayBuffer may be detached)" : "";
+}
+
+/** x: a tdfast Tensor or any { data: Float32Array, shape | dims } of rank >= 2. */
+export function readInput(x: unknown): Input {
+  if (!isObject(x) || ArrayBuffer.isView(x)) throw invalidType("x", "a Tensor or an object with a Float32Array data and a shape", x);
+  const data = float32Data("x.data", x.data);
+  const shapeValue = x.shape ?? x.dims;
+  if (shapeValue === undefined) throw invalidType("x.shape", "an array of non-negative integers", shapeValue);
+  const shape = checkShape("x.shape", shapeValue);
+  if (shape.length < 2) throw invalidSize("x.shape", `expected rank >= 2 ([..., features]), got rank ${shape.length}`);
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (size !== data.length)
+    throw invalidSize("x.data", `shape [${shape.join(", ")}] needs ${size} elements, got ${data.length}${detachedHint(data)}`);
+  const features = shape[shape.length - 1]!;
+  const leading = shape.slice(0, -1);
+  return { data, leading, rows: leading.reduce((a, b) => a * b, 1), features };
+}
+
+export interface KernelArg {
+  readonly data: Float32Array;
+  /** From a [F, U] tensor; undefined for a flat Float32Array, whose F comes from the input. */
+  readonly features: number | undefined;
+}
+
+export function readKernel(kernel: unknown): KernelArg {
+  if (types.isFloat32Array(kernel)) {
+    if (kernel.length === 0) throw invalidSize("kernel", `expected at least one element, got 0${detachedHint(kernel)}`);
+    return { data: kernel, features: undefined };
+  }
+  if (!isObject(kernel) || ArrayBuffer.isView(kernel)) throw invalidType("kernel", "a Float32Array or a [features, units] tensor", kernel);
+  const data = float32Data("kernel.data", kernel.data);
+  const shape = checkShape("kernel.shape", kernel.shape ?? kernel.dims);
+  if (shape.length !== 2) throw invalidSize("kernel.shape", `expected [features, units], got rank ${shape.length}`);
+  const [features, units] = shape as [number, number];
+  if (features === 0 || units === 0) throw invalidSize("kernel.shape", `expected features and units >= 1, got [${shape.join(", ")}]`);
+  if (data.length !== features * units)
+    throw invalidSize("kernel.data", `shape [${features}, ${units}] needs ${features * units} elements, got ${data.length}${detachedHint(data)}`);
+  return { data, features };
+}
+
+export function readBias(bias: unknown): Float32Array | null {
+  if (bias === undefined || bias === null) return null;
+  if (types.isFloat32Array(bias)) return bias;
+  if (!isObject(bias) || ArrayBuffer.isView(bias)) throw invalidType("bias", "a Float32Array, a tensor, or null", bias);
+  const data = float32Data("bias.data", bias.data);
+  const shape = checkShape("bias.shape", bias.shape ?? bias.dims ?? [data.length]);
+  if (shape.length !== 1) throw invalidSize("bias.shape", `expected [units], got rank ${shape.length}`);
+  if (shape[0] !== data.length) throw invalidSize("bias.data", `shape [${shape[0]}] needs ${shape[0]} elements, got ${data.length}`);
+  return data;
+}
+
+export function readActivation(activation: unknown): { name: CanonicalActivation; id: number } {
+  if (activation === undefined) return { name: "linear", id: 0 };
+  if (typeof activation !== "string") throw invalidType("activation", "an activation name (string)", activation);
+  const found = lookupActivation(activation);
+  if (!found) throw invalidValue("activation", `one of ${ACTIVATIONS.join(", ")}, swish`, activation);
+  return found;
+}
+
+export function readBackend(backend: unknown): BackendChoice {
+  if (backend === undefined) return "auto";
+  if (typeof backend !== "string") throw invalidType("backend", `one of ${BACKEND_CHOICES.join(", ")}`, backend);
+  if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) throw invalidValue("backend", `one of ${BACKEND_CHOICES.join(", ")}`, backend);
+  return backend as BackendChoice;
+}
+
+/** The `out` option: a Float32Array or tensor of exactly the output's size, not sharing memory with x. */
+export function readOut(out: unknown, outputShape: readonly number[], input: Float32Array): Float32Array {
+  const size = outputShape.reduce((a, b) => a * b, 1);
+  let data: Float32Array;
+  if (types.isFloat32Array(out)) {
+    data = out;
+  } else if (isObject(out) && !ArrayBuffer.isView(out)) {
+    data = float32Data("out.data", out.data);
+    const shapeValue = out.shape ?? out.dims;
+    if (shapeValue !== undefined) {
+      const shape = checkShape("out.shape", shapeValue);
+      if (shape.length !== outputShape.length || shape.some((dim, i) => dim !== outputShape[i]))
+        throw invalidSize("out.shape", `expected [${outputShape.join(", ")}], got [${shape.join(", ")}]`);
+    }
+  } else {
+    throw invalidType("out", "a Float32Array or a tensor", out);
+  }
+  if (data.length !== size)
+    throw invalidSize("out", `expected ${size} elements for shape [${outputShape.join(", ")}], got ${data.length}${detachedHint(data)}`);
+  if (data.buffer === input.buffer && size > 0 && input.length > 0) {
+    const outStart = data.byteOffset;
+    const inStart = input.byteOffset;
+    if (outStart < inStart + input.byteLength && inStart < outStart + data.byteLength)
+      throw invalidSize("out", "overlaps the memory of x; pass a separate buffer");
+  }
+  return data;
+}
+
+export function readOptionsObject(argument: string, value: unknown, allowed: readonly string[]): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (!isObject(value)) throw invalidType(argument, "an object", value);
+  checkKeys(argument, value, allowed);
+  return value;
+}
+
+export type { TensorLike };
