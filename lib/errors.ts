@@ -34,3 +34,7 @@ export function invalidSize(argument: string, message: string): RangeError {
 export function invalidValue(argument: string, expected: string, received: unknown): RangeError {
   return withCode(new RangeError(`${argument}: expected ${expected}, got ${describe(received)}`), "ERR_TDFAST_INVALID_VALUE");
 }
+
+export function unknownKey(argument: string, key: string, allowed: readonly string[]): RangeError {
+  return withCode(new RangeError(`${argument}: unknown key ${JSON.stringify(key)} (expected one of ${allowed.join(", ")})`), "ERR_TDFAST_INVALID_VALUE");
+}

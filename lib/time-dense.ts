@@ -3,7 +3,7 @@
 import type { Activation, CanonicalActivation } from "./activations.js";
 import { resolveBackend, type BackendChoice } from "./backends/index.js";
 import type { Backend, PreparedDense } from "./backends/types.js";
-import { invalidSize } from "./errors.js";
+import { invalidSize, invalidType } from "./errors.js";
 import { Tensor, type BackendName, type TensorLike } from "./tensor.js";
 import { readActivation, readBackend, readBias, readInput, readKernel, readOptionsObject, readOut, type Input } from "./validate.js";
 
@@ -50,6 +50,7 @@ export class TimeDense {
   private disposed = false;
 
   constructor(options: TimeDenseOptions) {
+    if (typeof options !== "object" || options === null) throw invalidType("TimeDense options", "an object with a kernel", options);
     const fields = readOptionsObject("TimeDense options", options, LAYER_KEYS);
     const kernel = readKernel(fields.kernel);
     const bias = readBias(fields.bias);

@@ -5,7 +5,7 @@ import { types } from "node:util";
 
 import { type CanonicalActivation, lookupActivation, ACTIVATIONS } from "./activations.js";
 import { BACKEND_CHOICES, type BackendChoice } from "./backends/index.js";
-import { invalidSize, invalidType, invalidValue } from "./errors.js";
+import { invalidSize, invalidType, invalidValue, unknownKey } from "./errors.js";
 import { checkShape, type TensorLike } from "./tensor.js";
 
 export interface Input {
@@ -23,7 +23,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 /** Rejects keys not in `allowed`: a misspelt option must not be silently ignored. */
 export function checkKeys(argument: string, value: Record<string, unknown>, allowed: readonly string[]): void {
   for (const key of Object.keys(value))
-    if (!allowed.includes(key)) throw invalidValue(argument, `only the keys ${allowed.join(", ")}`, `key ${JSON.stringify(key)}`);
+    if (!allowed.includes(key)) throw unknownKey(argument, key, allowed);
 }
 
 function float32Data(argument: string, value: unknown): Float32Array {

@@ -1,0 +1,149 @@
+// Correctness of timeDense / timeDenseSync / TimeDense against the float64 reference, on every available backend.
+import test from "ava";
+
+import { ACTIVATIONS, TimeDense, tensor, timeDense, timeDenseSync } from "../dist/esm/index.mjs";
+import { availableBackends, syncBackends, unavailableBackends } from "./helpers/backends.mjs";
+import { firstMismatch, randomArray, randomGenerator, referenceDense } from "./helpers/reference.mjs";
+
+if (unavailableBackends.length) console.log(`[tdfast tests] skipped backends: ${unavailableBackends.join("; ")}`);
+
+// [leading shape, F, U]: F = 1, odd F, F = 4096; U = 1, 2, 7, 130; tiny and large row counts; ranks 2, 3, 4.
+const SHAPES = [
+  [[1, 1000], 64, 1],
+  [[37], 1, 1],
+  [[3, 5], 3, 2],
+  [[2, 3, 4], 17, 7],
+  [[4], 4096, 1],
+  [[2], 4096, 130],
+  [[5, 7], 33, 130],
+  [[1, 9], 9, 16],
+  [[70001], 8, 1],
+  [[2, 3, 11], 24, 5],
+];
+
+function makeCase(seed, leading, features, units, withBias = true) {
+  const random = randomGenerator(seed);
+  const rows = leading.reduce((a, b) => a * b, 1);
+  const x = randomArray(rows * features, random, 2);
+  const kernel = randomArray(features * units, random, 3 / Math.sqrt(features));
+  const bias = withBias ? randomArray(units, random, 0.5) : null;
+  return { rows, x, kernel, bias, input: tensor(x, [...leading, features]) };
+}
+
+function check(t, label, got, c, features, units, activation) {
+  const ref = referenceDense(c.x, c.rows, features, c.kernel, c.bias, units, activation);
+  const bad = firstMismatch(got, ref);
+  t.is(bad, -1, bad < 0 ? label : `${label}: index ${bad} got ${got[bad]} expected ${ref[bad]}`);
+}
+
+for (const backend of availableBackends) {
+  test(`every activation on every shape, async (${backend})`, async (t) => {
+    let seed = 1;
+    for (const [leading, F, U] of SHAPES) {
+      for (const activation of ACTIVATIONS) {
+        const c = makeCase(seed++, leading, F, U, seed % 3 !== 0);
+        const kernel = tensor(c.kernel, [F, U]);
+        const y = await timeDense(c.input, { kernel, bias: c.bias, activation }, { backend });
+        t.deepEqual(y.shape, [...leading, U]);
+        t.is(y.backend, backend);
+        check(t, `${backend} ${activation} [${leading}]x${F}->${U}`, y.data, c, F, U, activation);
+      }
+    }
+  });
+
+  test(`a TimeDense layer reuses its weights across calls and shapes (${backend})`, async (t) => {
+    const c = makeCase(99, [4, 50], 20, 3);
+    const layer = new TimeDense({ kernel: tensor(c.kernel, [20, 3]), bias: c.bias, activation: "swish", backend });
+    t.is(layer.activation, "silu");
+    for (const leading of [[4, 50], [200], [2, 2, 50]]) {
+      const y = await layer.apply(tensor(c.x, [...leading, 20]));
+      t.deepEqual(y.shape, [...leading, 3]);
+      check(t, `${backend} layer [${leading}]`, y.data, c, 20, 3, "silu");
+    }
+    layer.dispose();
+  });
+
+  test(`zero-sized leading axes give an empty result of the right shape (${backend})`, async (t) => {
+    const kernel = tensor(randomArray(6, randomGenerator(5)), [3, 2]);
+    for (const leading of [[0], [2, 0], [0, 4, 5]]) {
+      const y = await timeDense(tensor(new Float32Array(0), [...leading, 3]), { kernel, activation: "softmax" }, { backend });
+      t.deepEqual(y.shape, [...leading, 2]);
+      t.is(y.data.length, 0);
+    }
+  });
+
+  test(`the out option writes into the caller's buffer (${backend})`, async (t) => {
+    const c = makeCase(7, [6, 10], 12, 4);
+    const out = new Float32Array(240).fill(Number.NaN);
+    const kernel = tensor(c.kernel, [12, 4]);
+    const y = await timeDense(c.input, { kernel, bias: c.bias, activation: "tanh" }, { out, backend });
+    t.is(y.data, out);
+    check(t, `${backend} out`, out, c, 12, 4, "tanh");
+    const outTensor = tensor(new Float32Array(240), [6, 10, 4]);
+    const y2 = await timeDense(c.input, { kernel, bias: c.bias, activation: "tanh" }, { out: outTensor, backend });
+    t.is(y2.data, outTensor.data);
+    check(t, `${backend} out tensor`, outTensor.data, c, 12, 4, "tanh");
+  });
+
+  test(`a NaN in one row stays in that row (${backend})`, async (t) => {
+    for (const [U, activation] of [[1, "sigmoid"], [3, "relu"], [7, "softmax"], [130, "log_softmax"], [2, "relu6"]]) {
+      const c = makeCase(11 + U, [20], 16, U);
+      c.x[5 * 16 + 3] = Number.NaN;
+      const y = await timeDense(c.input, { kernel: tensor(c.kernel, [16, U]), bias: c.bias, activation }, { backend });
+      for (let m = 0; m < 20; m++)
+        for (let u = 0; u < U; u++) t.is(Number.isNaN(y.data[m * U + u]), m === 5, `${activation} row ${m} unit ${u}`);
+      check(t, `${backend} NaN ${activation}`, y.data, c, 16, U, activation);
+    }
+  });
+
+  test(`inputs from plain objects and onnxruntime-style { data, dims } (${backend})`, async (t) => {
+    const c = makeCase(21, [3, 4], 5, 2);
+    const kernel = { data: c.kernel, dims: [5, 2] };
+    const a = await timeDense({ data: c.x, shape: [3, 4, 5] }, { kernel, bias: c.bias }, { backend });
+    const b = await timeDense({ data: c.x, dims: [12, 5] }, { kernel: c.kernel, bias: c.bias }, { backend });
+    t.deepEqual(a.shape, [3, 4, 2]);
+    t.deepEqual(b.shape, [12, 2]);
+    t.deepEqual(a.data, b.data);
+    check(t, `${backend} plain object`, a.data, c, 5, 2, "linear");
+  });
+}
+
+for (const backend of syncBackends) {
+  test(`sync results equal async results, without and with bias (${backend})`, async (t) => {
+    let seed = 500;
+    for (const [leading, F, U] of SHAPES) {
+      for (const activation of ["linear", "sigmoid", "gelu", "softmax", "mish"]) {
+        for (const withBias of [false, true]) {
+          const c = makeCase(seed++, leading, F, U, withBias);
+          const weights = { kernel: tensor(c.kernel, [F, U]), bias: c.bias, activation };
+          const sync = timeDenseSync(c.input, weights, { backend });
+          const asyncResult = await timeDense(c.input, weights, { backend });
+          t.deepEqual(sync.shape, [...leading, U]);
+          check(t, `${backend} sync ${activation} [${leading}]x${F}->${U}`, sync.data, c, F, U, activation);
+          t.deepEqual(sync.data, asyncResult.data);
+        }
+      }
+    }
+  });
+
+  test(`applySync and a flat kernel with F taken from the input (${backend})`, (t) => {
+    const c = makeCase(31, [9, 4], 6, 3);
+    const layer = new TimeDense({ kernel: c.kernel, activation: "elu", backend });
+    t.is(layer.units, undefined);
+    const y = layer.applySync(c.input);
+    t.is(layer.units, 3);
+    t.is(layer.features, 6);
+    check(t, `${backend} flat kernel`, y.data, { ...c, bias: null }, 6, 3, "elu");
+    t.throws(() => layer.applySync(tensor(new Float32Array(4), [2, 2])), { instanceOf: RangeError, message: /x\.shape: expected the last axis to be 6/ });
+  });
+}
+
+test("a one-off call sees a kernel changed in place since the last call", (t) => {
+  const c = makeCase(41, [10], 4, 2);
+  const weights = { kernel: tensor(c.kernel, [4, 2]), activation: "linear" };
+  const before = timeDenseSync(c.input, weights);
+  c.kernel[0] += 1;
+  const after = timeDenseSync(c.input, weights);
+  t.notDeepEqual(before.data, after.data);
+  check(t, "mutated kernel", after.data, { ...c, bias: null }, 4, 2, "linear");
+});
