@@ -23,6 +23,7 @@
       "target_name": "tdfast",
       "sources": [
         "native/addon.cc",
+        "native/bandwidth_probe.cc",
         "native/dense.cc",
         "native/kernels_generic.cc",
         "native/napi_util.cc",

@@ -9,6 +9,8 @@ import { join } from "node:path";
 export interface NativeBinding {
   readonly version: string;
   info(): { simd: "avx512" | "avx2" | "generic"; threads: number };
+  /** Median memory read bandwidth in bytes per second over `repeats` passes of a `bytes` buffer (for benchmarks). */
+  memoryReadBandwidth(bytes: number, repeats: number): number;
   readonly Weights: new (
     kernel: Float32Array,
     bias: Float32Array | null,

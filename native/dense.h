@@ -18,6 +18,8 @@ struct KernelTable {
   int maxPanelVectors;  // widest column panel, in registers, the GEMM-like micro-kernel handles
   // Computes rows [rowBegin, rowEnd) of y, bias and activation included.
   void (*rows)(const PackedWeights& weights, const float* x, float* y, int64_t rowBegin, int64_t rowEnd);
+  // Sum of n floats with the widest loads and several in flight: the memory-read ceiling for the probe.
+  float (*streamSum)(const float* data, int64_t count);
 };
 
 // Weights rearranged once for the selected kernel table, so that every call streams x only.

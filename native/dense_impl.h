@@ -257,5 +257,21 @@ void denseRows(const PackedWeights& w, const float* x, float* y, int64_t begin, 
   }
 }
 
+template <class V>
+float streamSum(const float* data, int64_t count) {
+  using R = typename V::Reg;
+  R a = V::zero(), b = V::zero(), c = V::zero(), d = V::zero();
+  int64_t i = 0;
+  for (; i + 4 * V::kWidth <= count; i += 4 * V::kWidth) {
+    a = V::add(a, V::load(data + i));
+    b = V::add(b, V::load(data + i + V::kWidth));
+    c = V::add(c, V::load(data + i + 2 * V::kWidth));
+    d = V::add(d, V::load(data + i + 3 * V::kWidth));
+  }
+  float sum = V::sum(V::add(V::add(a, b), V::add(c, d)));
+  for (; i < count; ++i) sum += data[i];
+  return sum;
+}
+
 }  // namespace TDF_ISA
 }  // namespace tdfast

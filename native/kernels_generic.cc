@@ -43,6 +43,7 @@ struct Vec {
 
 namespace tdfast {
 
-extern const KernelTable kGenericKernels = {"generic", generic::Vec::kWidth, 2, generic::denseRows<generic::Vec>};
+extern const KernelTable kGenericKernels = {"generic", generic::Vec::kWidth, 2, generic::denseRows<generic::Vec>,
+                                       generic::streamSum<generic::Vec>};
 
 }  // namespace tdfast
