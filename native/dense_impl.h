@@ -4,7 +4,8 @@
 // function into code that runs on a CPU without AVX-512. For the same reason nothing here calls std:: templates.
 //
 // V provides: using Reg; kWidth; kRegisters; zero(), set1(f), load(p), loadN(p, n) (zero-filled), store(p, r),
-// storeN(p, r, n), add, sub, mul, div, fma(a, b, c) = a*b + c, abs, sum(r) (horizontal), round(r),
+// storeN(p, r, n), add, sub, mul, div, fma(a, b, c) = a*b + c, abs, sum(r) (horizontal), sumRows(acc) (the
+// horizontal sums of kWidth registers as one register), round(r),
 // exp2i(r) (2^r for integral r in [-127, 127]), whereLess(a, b, t, f) and whereGreater(a, b, t, f)
 // (ordered compare: a NaN compares false and selects f).
 #pragma once
@@ -143,9 +144,10 @@ void activateRows(float* y, int64_t rows, int units, Activation act) {
 }
 
 // Registers left for accumulators after the operands, split between units (dot path) or panel vectors.
+// U = 1 takes one row per SIMD lane, so that one sumRows() finishes them all.
 template <class V, int Units>
 constexpr int dotRowsPerStep() {
-  return maxOf(1, minOf(8, (V::kRegisters - 4) / (Units + 1)));
+  return Units == 1 ? V::kWidth : maxOf(1, minOf(8, (V::kRegisters - 4) / (Units + 1)));
 }
 
 // Small U: each output is a dot product of a row of x with a row of kernelByUnit. Several rows at once give
@@ -182,8 +184,14 @@ void dotRows(const PackedWeights& w, const float* x, float* y, int64_t begin, in
         for (int r = 0; r < kRows; ++r) acc[u][r] = V::fma(xv[r], wv, acc[u][r]);
       }
     }
-    for (int r = 0; r < rows; ++r)
-      for (int u = 0; u < Units; ++u) y[(m + r) * Units + u] = V::sum(acc[u][r]) + bias[u];
+    if (Units == 1) {
+      static_assert(Units != 1 || kRows == V::kWidth, "U = 1 keeps one row per lane");
+      const R sums = V::add(V::sumRows(acc[0]), V::set1(bias[0]));
+      if (rows == kRows) V::store(y + m, sums); else V::storeN(y + m, sums, rows);
+    } else {
+      for (int r = 0; r < rows; ++r)
+        for (int u = 0; u < Units; ++u) y[(m + r) * Units + u] = V::sum(acc[u][r]) + bias[u];
+    }
   }
 }
 

@@ -32,6 +32,18 @@ struct Vec {
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
   }
+  // out[r] = horizontal sum of acc[r] for 8 registers, sharing the shuffles between rows.
+  static Reg sumRows(const Reg* acc) {
+    Reg halves[4];
+    for (int i = 0; i < 4; ++i)  // [a.lo + a.hi, b.lo + b.hi]
+      halves[i] = _mm256_add_ps(_mm256_permute2f128_ps(acc[2 * i], acc[2 * i + 1], 0x20),
+                                _mm256_permute2f128_ps(acc[2 * i], acc[2 * i + 1], 0x31));
+    const Reg u = _mm256_add_ps(_mm256_unpacklo_ps(halves[0], halves[1]), _mm256_unpackhi_ps(halves[0], halves[1]));
+    const Reg v = _mm256_add_ps(_mm256_unpacklo_ps(halves[2], halves[3]), _mm256_unpackhi_ps(halves[2], halves[3]));
+    const Reg sums = _mm256_add_ps(_mm256_shuffle_ps(u, v, _MM_SHUFFLE(1, 0, 1, 0)), _mm256_shuffle_ps(u, v, _MM_SHUFFLE(3, 2, 3, 2)));
+    // lane 4k + j of `sums` holds row 2j + k
+    return _mm256_permutevar8x32_ps(sums, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+  }
   static Reg round(Reg r) { return _mm256_round_ps(r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static Reg exp2i(Reg n) {
     __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
