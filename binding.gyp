@@ -24,6 +24,7 @@
       "sources": [
         "native/addon.cc",
         "native/bandwidth_probe.cc",
+        "native/cuda_binding.cc",
         "native/dense.cc",
         "native/kernels_generic.cc",
         "native/napi_util.cc",

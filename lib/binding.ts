@@ -18,6 +18,52 @@ export interface NativeBinding {
     units: number,
     activation: number,
   ) => NativeWeights;
+  readonly cuda: NativeCuda;
+}
+
+export interface CudaDeviceInfo {
+  available: boolean;
+  /** Why CUDA cannot be used: "addon built without CUDA", "no CUDA driver found", "no CUDA device", ... */
+  reason?: string;
+  name?: string;
+  computeCapability?: string;
+  totalMemory?: number;
+  driverVersion?: number;
+  runtimeVersion?: number;
+  deviceCount?: number;
+}
+
+/** The CUDA backend (native/cuda_binding.cc); only `compiled` and `info` exist in a build without CUDA. */
+export interface NativeCuda {
+  readonly compiled: boolean;
+  info(): CudaDeviceInfo;
+  memInfo?(): { free: number; total: number };
+  readonly Buffer?: new (byteLength: number) => NativeCudaBuffer;
+  readonly Weights?: new (
+    kernel: Float32Array,
+    bias: Float32Array | null,
+    features: number,
+    units: number,
+    activation: number,
+  ) => NativeCudaWeights;
+}
+
+/** Device memory; freed by dispose() or, failing that, when garbage-collected. */
+export interface NativeCudaBuffer {
+  readonly byteLength: number;
+  upload(source: Float32Array, async: false): void;
+  upload(source: Float32Array, async: true): Promise<void>;
+  download(target: Float32Array, async: false): void;
+  download(target: Float32Array, async: true): Promise<void>;
+  dispose(): void;
+}
+
+export interface NativeCudaWeights {
+  runHost(x: Float32Array, rows: number, out: Float32Array, async: false): void;
+  runHost(x: Float32Array, rows: number, out: Float32Array, async: true): Promise<void>;
+  runDevice(x: NativeCudaBuffer, rows: number, out: NativeCudaBuffer, async: false): void;
+  runDevice(x: NativeCudaBuffer, rows: number, out: NativeCudaBuffer, async: true): Promise<void>;
+  dispose(): void;
 }
 
 export interface NativeWeights {

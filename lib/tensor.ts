@@ -2,9 +2,11 @@
 
 import { types } from "node:util";
 
-import { invalidSize, invalidType } from "./errors.js";
+import { newDeviceBuffer } from "./backends/cuda.js";
+import type { NativeCudaBuffer } from "./binding.js";
+import { invalidSize, invalidType, invalidValue } from "./errors.js";
 
-export type Device = "cpu";
+export type Device = "cpu" | "cuda";
 export type BackendName = "cpu" | "onnx" | "cuda";
 
 /** Anything with a Float32Array `data` and a `shape` (or, as onnxruntime-node tensors have, `dims`). */
@@ -14,13 +16,19 @@ export interface TensorLike {
   readonly dims?: readonly number[];
 }
 
+/**
+ * A float32 tensor, row-major: on the host (`device: "cpu"`, values in `data`) or in GPU memory
+ * (`device: "cuda"`, values reached with `await read()` or `await to("cpu")`).
+ */
 export class Tensor implements TensorLike {
   readonly dtype = "float32" as const;
-  readonly device: Device = "cpu";
-  readonly data: Float32Array;
+  readonly device: Device;
   readonly shape: readonly number[];
   /** The backend that computed this tensor, or undefined for a tensor made by `tensor()`. */
   readonly backend: BackendName | undefined;
+  readonly size: number;
+  #host: Float32Array | undefined;
+  #deviceBuffer: NativeCudaBuffer | undefined;
 
   constructor(data: Float32Array, shape: readonly number[], backend?: BackendName) {
     const checked = checkShape("shape", shape);
@@ -28,27 +36,92 @@ export class Tensor implements TensorLike {
     const size = checked.reduce((a, b) => a * b, 1);
     if (data.length !== size)
       throw invalidSize("data", `shape [${checked.join(", ")}] needs ${size} elements, got ${data.length}`);
-    this.data = data;
+    this.#host = data;
+    this.device = "cpu";
     this.shape = Object.freeze(checked);
+    this.size = size;
     this.backend = backend;
+  }
+
+  /** @internal a tensor over device memory that it now owns. */
+  static onDevice(buffer: NativeCudaBuffer, shape: readonly number[], backend?: BackendName): Tensor {
+    const result = Object.create(Tensor.prototype) as Tensor;
+    const size = shape.reduce((a, b) => a * b, 1);
+    Object.assign(result, { dtype: "float32", device: "cuda", shape: Object.freeze([...shape]), size, backend });
+    result.#deviceBuffer = buffer;
+    return result;
+  }
+
+  /** The host values. A cuda tensor has none here: use `await read()` or `await to("cpu")`. */
+  get data(): Float32Array {
+    if (this.#host === undefined)
+      throw new Error('this tensor is on cuda: use "await tensor.read()" or "await tensor.to(\"cpu\")" for its values');
+    return this.#host;
   }
 
   get rank(): number {
     return this.shape.length;
   }
 
-  get size(): number {
-    return this.data.length;
+  /** @internal the device memory of a cuda tensor (throws once disposed). */
+  get deviceBuffer(): NativeCudaBuffer | undefined {
+    if (this.device === "cuda" && this.#deviceBuffer === undefined) throw new Error("this cuda tensor was disposed");
+    return this.#deviceBuffer;
+  }
+
+  /** This tensor's values on `device`: uploads to or downloads from the GPU once, or returns itself. */
+  async to(device: Device): Promise<Tensor> {
+    if (device !== "cpu" && device !== "cuda") throw invalidValue("device", 'one of "cpu", "cuda"', device);
+    if (device === this.device) return this;
+    if (device === "cpu") return new Tensor(await this.read(), this.shape, this.backend);
+    const buffer = newDeviceBuffer(this.size * 4);
+    try {
+      await buffer.upload(this.data, true);
+    } catch (error) {
+      buffer.dispose();
+      throw error;
+    }
+    return Tensor.onDevice(buffer, this.shape, this.backend);
+  }
+
+  /** The values as a Float32Array: this tensor's own array on the host, a fresh copy from the GPU. */
+  async read(): Promise<Float32Array> {
+    if (this.device === "cpu") return this.data;
+    const values = new Float32Array(this.size);
+    await this.deviceBuffer!.download(values, true);
+    return values;
+  }
+
+  /** Frees a cuda tensor's device memory now (it is also freed when the tensor is garbage-collected). */
+  dispose(): void {
+    this.#deviceBuffer?.dispose();
+    this.#deviceBuffer = undefined;
   }
 }
 
-/** A host tensor over `data` (not copied) with the given shape, or a 1-D tensor when no shape is given. */
-export function tensor(data: Float32Array | readonly number[], shape?: readonly number[]): Tensor {
+export interface TensorOptions {
+  /** "cuda" uploads the values to the GPU once, now. */
+  readonly device?: Device;
+}
+
+/** A tensor over `data` (not copied) with the given shape, or a 1-D tensor when no shape is given. */
+export function tensor(data: Float32Array | readonly number[], shape?: readonly number[], options?: TensorOptions): Tensor {
   let values: Float32Array;
   if (types.isFloat32Array(data)) values = data;
   else if (Array.isArray(data)) values = Float32Array.from(data as number[]);
   else throw invalidType("data", "a Float32Array or an array of numbers", data);
-  return new Tensor(values, shape ?? [values.length]);
+  const host = new Tensor(values, shape ?? [values.length]);
+  const device = options?.device ?? "cpu";
+  if (device === "cpu") return host;
+  if (device !== "cuda") throw invalidValue("options.device", 'one of "cpu", "cuda"', device);
+  const buffer = newDeviceBuffer(host.size * 4);
+  try {
+    buffer.upload(values, false);
+  } catch (error) {
+    buffer.dispose();
+    throw error;
+  }
+  return Tensor.onDevice(buffer, host.shape);
 }
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;

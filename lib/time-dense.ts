@@ -3,7 +3,8 @@
 import type { Activation, CanonicalActivation } from "./activations.js";
 import { resolveBackend, type BackendChoice } from "./backends/index.js";
 import type { Backend, PreparedDense } from "./backends/types.js";
-import { invalidSize, invalidType } from "./errors.js";
+import { newDeviceBuffer } from "./backends/cuda.js";
+import { invalidSize, invalidType, invalidValue } from "./errors.js";
 import { Tensor, type BackendName, type TensorLike } from "./tensor.js";
 import { readActivation, readBackend, readBias, readInput, readKernel, readOptionsObject, readOut, type Input } from "./validate.js";
 
@@ -114,6 +115,7 @@ export class TimeDense {
     }
     const dims = this.dimsFor(input);
     const outputShape = [...input.leading, dims.units];
+    if (input.data === null) return this.runOnDevice(input, opts, sync, choice, dims, outputShape);
     const out = opts.out === undefined ? new Float32Array(input.rows * dims.units) : readOut(opts.out, outputShape, input.data);
     const backend = resolveBackend(choice, sync);
     const prepared = this.preparedFor(backend, dims);
@@ -122,6 +124,37 @@ export class TimeDense {
       return new Tensor(out, outputShape, backend.name);
     }
     return prepared.run(input.data, input.rows, out).then(() => new Tensor(out, outputShape, backend.name));
+  }
+
+  // A cuda tensor in gives a cuda tensor out, computed where the data already is.
+  private runOnDevice(
+    input: Input,
+    opts: { out?: unknown },
+    sync: boolean,
+    choice: BackendChoice,
+    dims: { features: number; units: number },
+    outputShape: number[],
+  ): Tensor | Promise<Tensor> {
+    if (opts.out !== undefined) throw invalidValue("out", "no out option with a cuda tensor input", opts.out);
+    const backend = resolveBackend(choice === "auto" ? "cuda" : choice, sync);
+    if (backend.name !== "cuda")
+      throw new Error(`${backend.name}: x is a cuda tensor; use backend "cuda" or "auto", or move it with await x.to("cpu")`);
+    const prepared = this.preparedFor(backend, dims);
+    const out = newDeviceBuffer(input.rows * dims.units * 4);
+    const result = () => Tensor.onDevice(out, outputShape, "cuda");
+    const fail = (error: unknown): never => {
+      out.dispose();
+      throw error;
+    };
+    if (sync) {
+      try {
+        prepared.runDeviceSync!(input.deviceBuffer!, input.rows, out);
+      } catch (error) {
+        fail(error);
+      }
+      return result();
+    }
+    return prepared.runDevice!(input.deviceBuffer!, input.rows, out).then(result, fail);
   }
 
   private dimsFor(input: Input): { features: number; units: number } {

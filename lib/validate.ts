@@ -6,10 +6,13 @@ import { types } from "node:util";
 import { type CanonicalActivation, lookupActivation, ACTIVATIONS } from "./activations.js";
 import { BACKEND_CHOICES, type BackendChoice } from "./backends/index.js";
 import { invalidSize, invalidType, invalidValue, unknownKey } from "./errors.js";
-import { checkShape, type TensorLike } from "./tensor.js";
+import type { NativeCudaBuffer } from "./binding.js";
+import { checkShape, Tensor, type TensorLike } from "./tensor.js";
 
 export interface Input {
-  readonly data: Float32Array;
+  /** Host values; null for a cuda tensor, whose values are in `deviceBuffer`. */
+  readonly data: Float32Array | null;
+  readonly deviceBuffer?: NativeCudaBuffer;
   /** Leading axes (all but the last), flattened into rows. */
   readonly leading: readonly number[];
   readonly rows: number;
@@ -38,6 +41,12 @@ function detachedHint(data: Float32Array): string {
 /** x: a tdfast Tensor or any { data: Float32Array, shape | dims } of rank >= 2. */
 export function readInput(x: unknown): Input {
   if (!isObject(x) || ArrayBuffer.isView(x)) throw invalidType("x", "a Tensor or an object with a Float32Array data and a shape", x);
+  if (x instanceof Tensor && x.device === "cuda") {
+    const features = x.shape[x.shape.length - 1]!;
+    if (x.shape.length < 2) throw invalidSize("x.shape", `expected rank >= 2 ([..., features]), got rank ${x.shape.length}`);
+    const leading = x.shape.slice(0, -1);
+    return { data: null, deviceBuffer: x.deviceBuffer!, leading, rows: leading.reduce((a, b) => a * b, 1), features };
+  }
   const data = float32Data("x.data", x.data);
   const shapeValue = x.shape ?? x.dims;
   if (shapeValue === undefined) throw invalidType("x.shape", "an array of non-negative integers", shapeValue);
@@ -101,6 +110,7 @@ export function readBackend(backend: unknown): BackendChoice {
 
 /** The `out` option: a Float32Array or tensor of exactly the output's size, not sharing memory with x. */
 export function readOut(out: unknown, outputShape: readonly number[], input: Float32Array): Float32Array {
+  if (out instanceof Tensor && out.device === "cuda") throw invalidValue("out", "a host Float32Array or tensor", "a cuda tensor");
   const size = outputShape.reduce((a, b) => a * b, 1);
   let data: Float32Array;
   if (types.isFloat32Array(out)) {

@@ -3,6 +3,7 @@
 #include <napi.h>
 
 #include "bandwidth_probe.h"
+#include "cuda_binding.h"
 #include "dense.h"
 #include "napi_util.h"
 #include "thread_pool.h"
@@ -18,6 +19,7 @@ class Addon : public Napi::Addon<Addon> {
  public:
   Addon(Napi::Env env, Napi::Object exports) {
     DefineAddon(exports, {InstanceValue("Weights", WeightsWrap::Define(env), napi_enumerable),
+                          InstanceValue("cuda", cudaExports(env), napi_enumerable),
                           InstanceValue("version", Napi::String::New(env, TDF_PACKAGE_VERSION), napi_enumerable),
                           InstanceMethod<&Addon::Info>("info", napi_enumerable),
                           InstanceMethod<&Addon::MemoryReadBandwidth>("memoryReadBandwidth", napi_enumerable)});

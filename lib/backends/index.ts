@@ -2,31 +2,12 @@
 
 import type { BackendName } from "../tensor.js";
 import { cpuBackend } from "./cpu.js";
+import { cudaBackend } from "./cuda.js";
+import { onnxBackend } from "./onnx.js";
 import type { Availability, Backend } from "./types.js";
 
 export type BackendChoice = BackendName | "auto";
 export const BACKEND_CHOICES: readonly BackendChoice[] = ["auto", "cuda", "cpu", "onnx"];
-
-const unavailable = (reason: string): Backend["availability"] => () => ({ available: false, reason });
-
-// Filled in by the backend issues: until then they report why they cannot run.
-const cudaBackend: Backend = {
-  name: "cuda",
-  supportsSync: true,
-  availability: unavailable("addon built without CUDA"),
-  prepare: () => {
-    throw new Error("cuda: addon built without CUDA");
-  },
-};
-
-const onnxBackend: Backend = {
-  name: "onnx",
-  supportsSync: false,
-  availability: unavailable("onnxruntime-node backend not implemented yet"),
-  prepare: () => {
-    throw new Error("onnx: onnxruntime-node backend not implemented yet");
-  },
-};
 
 const REGISTRY: Readonly<Record<BackendName, Backend>> = { cuda: cudaBackend, cpu: cpuBackend, onnx: onnxBackend };
 
@@ -38,8 +19,11 @@ export interface BackendsReport {
   readonly auto: BackendName | null;
 }
 
-/** Order of preference for "auto": async calls, and sync calls (which skip backends without a sync path). */
-const AUTO_ORDER: readonly BackendName[] = ["cuda", "cpu", "onnx"];
+/**
+ * Order of preference for "auto": CUDA, then onnxruntime-node, then the native CPU kernel when onnxruntime-node
+ * cannot be loaded. Sync calls skip backends without a synchronous path (onnx), so they get cuda, then cpu.
+ */
+const AUTO_ORDER: readonly BackendName[] = ["cuda", "onnx", "cpu"];
 
 export function backends(): BackendsReport {
   const report = { cuda: cudaBackend.availability(), cpu: cpuBackend.availability(), onnx: onnxBackend.availability() };

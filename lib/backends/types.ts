@@ -1,6 +1,7 @@
 // What every backend provides. lib/time-dense.ts validates all arguments before a backend sees them.
 
 import type { CanonicalActivation } from "../activations.js";
+import type { NativeCudaBuffer } from "../binding.js";
 import type { BackendName } from "../tensor.js";
 
 /** Validated weights: kernel is F×U row-major (Keras layout); bias has U values or is null. */
@@ -19,6 +20,9 @@ export interface PreparedDense {
   run(x: Float32Array, rows: number, out: Float32Array): Promise<void>;
   /** Present only on backends that can compute synchronously. */
   runSync?(x: Float32Array, rows: number, out: Float32Array): void;
+  /** Present only on the cuda backend: device memory in and out (rows×F and rows×U floats). */
+  runDevice?(x: NativeCudaBuffer, rows: number, out: NativeCudaBuffer): Promise<void>;
+  runDeviceSync?(x: NativeCudaBuffer, rows: number, out: NativeCudaBuffer): void;
   dispose(): void;
 }
 
@@ -26,6 +30,8 @@ export interface Availability {
   readonly available: boolean;
   /** Why the backend is unavailable; absent when it is available. */
   readonly reason?: string;
+  /** cuda only: the GPU it runs on. */
+  readonly device?: { readonly name: string; readonly computeCapability: string; readonly totalMemory: number };
 }
 
 export interface Backend {

@@ -1,5 +1,7 @@
-// Writes dist/esm/index.mjs: an ES-module face over the CommonJS build, so `import` and `require` share one
-// instance of the library (one addon load, one session cache) instead of two copies.
+// Completes `tsc`'s output in dist/:
+// - dist/esm/index.mjs, an ES-module face over the CommonJS build, so that `import` and `require` share one
+//   instance of the library (one addon load, one session cache) instead of two copies;
+// - dist/cjs/onnx.proto, ONNX's schema, which lib/onnx-model.ts loads at first use of the onnx backend.
 const fs = require("node:fs");
 const path = require("node:path");
 
@@ -14,3 +16,4 @@ const source =
 fs.mkdirSync(path.join(root, "dist", "esm"), { recursive: true });
 fs.writeFileSync(path.join(root, "dist", "esm", "index.mjs"), source);
 fs.writeFileSync(path.join(root, "dist", "esm", "index.d.mts"), `export * from "../cjs/index.js";\nimport * as tdfast from "../cjs/index.js";\nexport default tdfast;\n`);
+fs.copyFileSync(path.join(root, "lib", "onnx.proto"), path.join(root, "dist", "cjs", "onnx.proto"));

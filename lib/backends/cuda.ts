@@ -1,0 +1,46 @@
+// The CUDA backend: hand-written kernels (cuda/) behind the addon's `cuda` object. Host tensors go through
+// pinned staging buffers in chunks; device tensors stay on the GPU.
+
+import { nativeBinding, type NativeCudaBuffer, type NativeCuda } from "../binding.js";
+import type { Availability, Backend, DenseSpec, PreparedDense } from "./types.js";
+
+/** The addon's CUDA surface when a usable GPU is present, or an Error saying why not. */
+export function cudaRuntime(): { cuda: NativeCuda; error?: undefined } | { cuda?: undefined; error: string } {
+  const { binding, error } = nativeBinding();
+  if (!binding) return { error };
+  const info = binding.cuda.info();
+  return info.available ? { cuda: binding.cuda } : { error: info.reason ?? "unavailable" };
+}
+
+export function newDeviceBuffer(byteLength: number): NativeCudaBuffer {
+  const { cuda, error } = cudaRuntime();
+  if (!cuda) throw new Error(`cuda: ${error}`);
+  return new cuda.Buffer!(byteLength);
+}
+
+export const cudaBackend: Backend = {
+  name: "cuda",
+  supportsSync: true,
+  availability(): Availability {
+    const { binding, error } = nativeBinding();
+    if (!binding) return { available: false, reason: error };
+    const info = binding.cuda.info();
+    if (!info.available) return { available: false, reason: info.reason ?? "unavailable" };
+    return {
+      available: true,
+      device: { name: info.name!, computeCapability: info.computeCapability!, totalMemory: info.totalMemory! },
+    };
+  },
+  prepare(spec: DenseSpec): PreparedDense {
+    const { cuda, error } = cudaRuntime();
+    if (!cuda) throw new Error(`cuda: ${error}`);
+    const weights = new cuda.Weights!(spec.kernel, spec.bias, spec.features, spec.units, spec.activationId);
+    return {
+      run: (x, rows, out) => weights.runHost(x, rows, out, true),
+      runSync: (x, rows, out) => weights.runHost(x, rows, out, false),
+      runDevice: (x, rows, out) => weights.runDevice(x, rows, out, true),
+      runDeviceSync: (x, rows, out) => weights.runDevice(x, rows, out, false),
+      dispose: () => weights.dispose(),
+    };
+  },
+};

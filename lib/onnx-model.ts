@@ -1,0 +1,146 @@
+// The ONNX model of one TimeDistributed(Dense) layer, encoded with protobufjs from ONNX's own schema
+// (lib/onnx.proto, copied unchanged from the onnx 1.23.1 release; the build copies it next to this file).
+//
+//   x [rows, F] ─ MatMul(kernel [F, U]) ─ Add(bias [U]) ─ activation ─ y [rows, U]
+//
+// Each activation is the ONNX operator (or the few operators) with exactly the Keras 3 definition of
+// native/activation.h.
+
+import { join } from "node:path";
+
+import type * as protobuf from "protobufjs";
+
+import type { CanonicalActivation } from "./activations.js";
+import type { DenseSpec } from "./backends/types.js";
+
+/** Opset 20 is the first with Gelu (exact, approximate = "none"); onnxruntime-node 1.30 implements it. */
+const OPSET = 20;
+export const INPUT_NAME = "x";
+export const OUTPUT_NAME = "y";
+
+interface OnnxSchema {
+  readonly ModelProto: protobuf.Type;
+  readonly irVersion: number;
+  readonly floatType: number;
+  readonly attributeType: Readonly<Record<string, number>>;
+}
+
+let schema: OnnxSchema | undefined;
+
+// protobufjs and the schema load on first use: importing tdfast stays fast when the onnx backend is unused.
+function onnxSchema(): OnnxSchema {
+  if (!schema) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const protobufjs = require("protobufjs") as typeof protobuf;
+    let root: protobuf.Root;
+    try {
+      root = protobufjs.loadSync(join(__dirname, "onnx.proto"));
+    } catch (cause) {
+      throw new Error(`onnx: could not load ONNX's schema: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    }
+    schema = {
+      ModelProto: root.lookupType("onnx.ModelProto"),
+      // IR version 9 is the one released with opset 20 (onnx 1.15); onnxruntime-node 1.30 reads both.
+      irVersion: root.lookupEnum("onnx.Version").values["IR_VERSION_2023_5_5"]!,
+      floatType: root.lookupEnum("onnx.TensorProto.DataType").values["FLOAT"]!,
+      attributeType: root.lookupEnum("onnx.AttributeProto.AttributeType").values,
+    };
+  }
+  return schema;
+}
+
+type Attribute = { name: string; type: number; f?: number; i?: number; s?: Uint8Array };
+type Node = { opType: string; input: string[]; output: string[]; attribute: Attribute[] };
+
+const node = (opType: string, input: string[], output: string, attribute: Attribute[] = []): Node => ({
+  opType,
+  input,
+  output: [output],
+  attribute,
+});
+
+/** The nodes computing `output` = activation(`input`); none for linear, whose input is already the output. */
+function activationNodes(activation: CanonicalActivation, input: string, output: string, { attributeType }: OnnxSchema): Node[] {
+  const float = (name: string, f: number): Attribute => ({ name, type: attributeType["FLOAT"]!, f });
+  const int = (name: string, i: number): Attribute => ({ name, type: attributeType["INT"]!, i });
+  const string = (name: string, s: string): Attribute => ({ name, type: attributeType["STRING"]!, s: Buffer.from(s, "utf8") });
+  switch (activation) {
+    case "linear":
+      return [];
+    case "sigmoid":
+      return [node("Sigmoid", [input], output)];
+    // relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1)
+    case "hard_sigmoid":
+      return [node("HardSigmoid", [input], output, [float("alpha", 1 / 6), float("beta", 0.5)])];
+    case "tanh":
+      return [node("Tanh", [input], output)];
+    case "relu":
+      return [node("Relu", [input], output)];
+    case "relu6":
+      return [node("Clip", [input, "zero", "six"], output)];
+    case "leaky_relu":
+      return [node("LeakyRelu", [input], output, [float("alpha", 0.2)])];
+    case "elu":
+      return [node("Elu", [input], output, [float("alpha", 1)])];
+    case "selu":
+      return [node("Selu", [input], output, [float("alpha", 1.6732632423543772), float("gamma", 1.0507009873554805)])];
+    case "gelu":
+      return [node("Gelu", [input], output, [string("approximate", "none")])];
+    case "silu":
+      return [node("Sigmoid", [input], "sigmoid"), node("Mul", [input, "sigmoid"], output)];
+    case "softplus":
+      return [node("Softplus", [input], output)];
+    case "softsign":
+      return [node("Softsign", [input], output)];
+    case "exponential":
+      return [node("Exp", [input], output)];
+    case "mish":
+      return [node("Mish", [input], output)];
+    case "softmax":
+      return [node("Softmax", [input], output, [int("axis", -1)])];
+    case "log_softmax":
+      return [node("LogSoftmax", [input], output, [int("axis", -1)])];
+  }
+}
+
+function floatTensor(name: string, dims: number[], values: Float32Array, { floatType }: OnnxSchema) {
+  // raw_data is little-endian float32 by ONNX's definition, as on every platform onnxruntime-node ships for.
+  return { name, dims, dataType: floatType, rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) };
+}
+
+/** The serialized ModelProto for these weights (the kernel and bias bytes are copied into it once). */
+export function buildDenseModel(spec: DenseSpec): Uint8Array {
+  const onnx = onnxSchema();
+  const { features, units, activation } = spec;
+  const initializers = [floatTensor("kernel", [features, units], spec.kernel, onnx)];
+  const nodes: Node[] = [];
+  const preActivation = activation === "linear" ? OUTPUT_NAME : "dense";
+  if (spec.bias) {
+    initializers.push(floatTensor("bias", [units], spec.bias, onnx));
+    nodes.push(node("MatMul", [INPUT_NAME, "kernel"], "matmul"), node("Add", ["matmul", "bias"], preActivation));
+  } else {
+    nodes.push(node("MatMul", [INPUT_NAME, "kernel"], preActivation));
+  }
+  if (activation === "relu6")
+    initializers.push(floatTensor("zero", [], Float32Array.of(0), onnx), floatTensor("six", [], Float32Array.of(6), onnx));
+  nodes.push(...activationNodes(activation, preActivation, OUTPUT_NAME, onnx));
+
+  const floatMatrix = (columns: number) => ({
+    tensorType: { elemType: onnx.floatType, shape: { dim: [{ dimParam: "rows" }, { dimValue: columns }] } },
+  });
+  const model = {
+    irVersion: onnx.irVersion,
+    opsetImport: [{ domain: "", version: OPSET }],
+    producerName: "tdfast",
+    graph: {
+      name: "time_dense",
+      node: nodes,
+      initializer: initializers,
+      input: [{ name: INPUT_NAME, type: floatMatrix(features) }],
+      output: [{ name: OUTPUT_NAME, type: floatMatrix(units) }],
+    },
+  };
+  const problem = onnx.ModelProto.verify(model);
+  if (problem) throw new Error(`onnx: internal error building the model: ${problem}`);
+  return onnx.ModelProto.encode(model).finish();
+}

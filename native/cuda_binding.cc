@@ -1,0 +1,289 @@
+#include "cuda_binding.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "activation.h"
+#include "napi_util.h"
+
+#if defined(TDF_WITH_CUDA)
+#include "../cuda/tdcuda.h"
+#endif
+
+namespace tdfast {
+
+#if !defined(TDF_WITH_CUDA)
+
+Napi::Object cudaExports(Napi::Env env) {
+  Napi::Object cuda = Napi::Object::New(env);
+  cuda.Set("compiled", false);
+  cuda.Set("info", Napi::Function::New(env, [](const Napi::CallbackInfo& info) -> Napi::Value {
+             Napi::Object result = Napi::Object::New(info.Env());
+             result.Set("available", false);
+             result.Set("reason", "addon built without CUDA");
+             return result;
+           }));
+  return cuda;
+}
+
+#else
+
+namespace {
+
+constexpr int64_t kMaxDimension = (int64_t{1} << 31) - 1;
+constexpr int64_t kMaxRows = (int64_t{1} << 53) - 1;
+
+Napi::Error cudaError(Napi::Env env, const tdcuda::Status& status) {
+  Napi::Error error = Napi::Error::New(env, "cuda: " + status.message);
+  error.Set("code", Napi::String::New(env, "ERR_TDFAST_CUDA"));
+  error.Set("cudaError", Napi::Number::New(env, status.code));
+  return error;
+}
+
+void throwIfFailed(Napi::Env env, const tdcuda::Status& status) {
+  if (!status.ok()) throw cudaError(env, status);
+}
+
+[[noreturn]] void throwDisposed(Napi::Env env, const char* what) {
+  Napi::Error error = Napi::Error::New(env, std::string(what) + " was disposed");
+  error.Set("code", Napi::String::New(env, "ERR_TDFAST_DISPOSED"));
+  throw error;
+}
+
+// Device memory owned by a Buffer and by the async calls that use it, freed when the last of them lets go.
+struct DeviceMemory {
+  void* pointer = nullptr;
+  size_t bytes = 0;
+  ~DeviceMemory() {
+    if (pointer != nullptr) tdcuda::deviceFree(pointer);
+  }
+};
+
+// Runs a CUDA operation on a libuv worker and settles a promise with its Status. The references keep the
+// JavaScript objects whose memory the operation touches alive until it ends; `work` owns shared handles to
+// device memory and weights.
+class CudaWorker : public Napi::AsyncWorker {
+ public:
+  CudaWorker(Napi::Env env, std::function<tdcuda::Status()> work, const std::vector<Napi::Object>& keepAlive)
+      : Napi::AsyncWorker(env, "tdfast.cuda"), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)) {
+    for (const Napi::Object& object : keepAlive) references_.push_back(Napi::Persistent(object));
+  }
+  static Napi::Promise Queue(Napi::Env env, std::function<tdcuda::Status()> work, const std::vector<Napi::Object>& keepAlive) {
+    auto* worker = new CudaWorker(env, std::move(work), keepAlive);  // deletes itself when done
+    Napi::Promise promise = worker->deferred_.Promise();
+    worker->Napi::AsyncWorker::Queue();
+    return promise;
+  }
+
+ protected:
+  void Execute() override { status_ = work_(); }
+  void OnOK() override {
+    if (status_.ok()) deferred_.Resolve(Env().Undefined());
+    else deferred_.Reject(cudaError(Env(), status_).Value());
+  }
+  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::function<tdcuda::Status()> work_;
+  std::vector<Napi::ObjectReference> references_;
+  tdcuda::Status status_;
+};
+
+// new Buffer(byteLength): device memory. upload/download copy whole Float32Arrays of exactly its size.
+// Marks objects made by BufferWrap, so arguments can be checked without per-environment state.
+constexpr napi_type_tag kBufferTag = {0x7464666173746275ull, 0x6666657263756461ull};
+
+class BufferWrap : public Napi::ObjectWrap<BufferWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Buffer",
+                       {InstanceMethod<&BufferWrap::Upload>("upload"),
+                        InstanceMethod<&BufferWrap::Download>("download"),
+                        InstanceMethod<&BufferWrap::Dispose>("dispose"),
+                        InstanceAccessor<&BufferWrap::ByteLength>("byteLength")});
+  }
+
+  explicit BufferWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BufferWrap>(info) {
+    const int64_t bytes = integerArg(info, 0, "byteLength", kMaxRows);
+    auto memory = std::make_shared<DeviceMemory>();
+    memory->bytes = static_cast<size_t>(bytes);
+    if (bytes > 0) throwIfFailed(info.Env(), tdcuda::deviceAlloc(&memory->pointer, memory->bytes));
+    memory_ = std::move(memory);
+    info.This().As<Napi::Object>().TypeTag(&kBufferTag);
+  }
+
+  std::shared_ptr<DeviceMemory> memory(Napi::Env env) const {
+    if (!memory_) throwDisposed(env, "cuda buffer");
+    return memory_;
+  }
+
+ private:
+  // upload(source: Float32Array, async: boolean)
+  Napi::Value Upload(const Napi::CallbackInfo& info) {
+    auto memory = this->memory(info.Env());
+    Napi::Float32Array source = float32Arg(info, 0, "source", memory->bytes / 4);
+    if (info[1].ToBoolean()) {
+      const float* data = source.Data();
+      return CudaWorker::Queue(info.Env(), [memory, data] { return tdcuda::copyToDevice(memory->pointer, data, memory->bytes); },
+                               {source, info.This().As<Napi::Object>()});
+    }
+    throwIfFailed(info.Env(), tdcuda::copyToDevice(memory->pointer, source.Data(), memory->bytes));
+    return info.Env().Undefined();
+  }
+
+  // download(target: Float32Array, async: boolean)
+  Napi::Value Download(const Napi::CallbackInfo& info) {
+    auto memory = this->memory(info.Env());
+    Napi::Float32Array target = float32Arg(info, 0, "target", memory->bytes / 4);
+    if (info[1].ToBoolean()) {
+      float* data = target.Data();
+      return CudaWorker::Queue(info.Env(), [memory, data] { return tdcuda::copyToHost(data, memory->pointer, memory->bytes); },
+                               {target, info.This().As<Napi::Object>()});
+    }
+    throwIfFailed(info.Env(), tdcuda::copyToHost(target.Data(), memory->pointer, memory->bytes));
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    memory_.reset();  // freed now, or when the last async call using it ends
+    return info.Env().Undefined();
+  }
+
+  Napi::Value ByteLength(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), memory_ ? static_cast<double>(memory_->bytes) : 0.0);
+  }
+
+  std::shared_ptr<DeviceMemory> memory_;
+};
+
+using SharedWeights = std::shared_ptr<tdcuda::Weights>;
+
+// new Weights(kernel, bias | null, features, units, activation): the weights uploaded once.
+class CudaWeightsWrap : public Napi::ObjectWrap<CudaWeightsWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Weights",
+                       {InstanceMethod<&CudaWeightsWrap::RunHost>("runHost"),
+                        InstanceMethod<&CudaWeightsWrap::RunDevice>("runDevice"),
+                        InstanceMethod<&CudaWeightsWrap::Dispose>("dispose")});
+  }
+
+  explicit CudaWeightsWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CudaWeightsWrap>(info) {
+    Napi::Env env = info.Env();
+    features_ = integerArg(info, 2, "features", kMaxDimension);
+    units_ = integerArg(info, 3, "units", kMaxDimension);
+    activation_ = static_cast<int>(integerArg(info, 4, "activation", kActivationCount - 1));
+    if (features_ == 0 || units_ == 0) throwRangeError(env, "kernel: features and units must be at least 1");
+    Napi::Float32Array kernel = float32Arg(info, 0, "kernel", checkedProduct(env, features_, units_, "kernel"));
+    const float* bias = nullptr;
+    if (!info[1].IsNull() && !info[1].IsUndefined()) bias = float32Arg(info, 1, "bias", units_).Data();
+    tdcuda::Weights* uploaded = nullptr;
+    throwIfFailed(env, tdcuda::uploadWeights(kernel.Data(), bias, static_cast<int>(features_), static_cast<int>(units_), &uploaded));
+    weights_ = SharedWeights(uploaded, tdcuda::releaseWeights);
+  }
+
+ private:
+  SharedWeights live(Napi::Env env) const {
+    if (!weights_) throwDisposed(env, "TimeDense cuda weights");
+    return weights_;
+  }
+
+  // runHost(x: Float32Array, rows, out: Float32Array, async: boolean): host memory in and out (pinned pipeline).
+  Napi::Value RunHost(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    SharedWeights weights = live(env);
+    const int64_t rows = integerArg(info, 1, "rows", kMaxRows);
+    Napi::Float32Array x = float32Arg(info, 0, "x", checkedProduct(env, rows, features_, "x"));
+    Napi::Float32Array out = float32Arg(info, 2, "out", checkedProduct(env, rows, units_, "out"));
+    const float* input = x.Data();
+    float* output = out.Data();
+    const int activation = activation_;
+    auto work = [weights, input, output, rows, activation] {
+      return tdcuda::denseHost(weights.get(), input, output, rows, activation);
+    };
+    if (info[3].ToBoolean()) return CudaWorker::Queue(env, work, {x, out, info.This().As<Napi::Object>()});
+    throwIfFailed(env, work());
+    return env.Undefined();
+  }
+
+  // runDevice(x: Buffer, rows, out: Buffer, async: boolean): device memory in and out.
+  Napi::Value RunDevice(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    SharedWeights weights = live(env);
+    const int64_t rows = integerArg(info, 1, "rows", kMaxRows);
+    auto input = bufferArg(info, 0, "x", checkedProduct(env, rows, features_, "x") * 4);
+    auto output = bufferArg(info, 2, "out", checkedProduct(env, rows, units_, "out") * 4);
+    const int activation = activation_;
+    auto work = [weights, input, output, rows, activation] {
+      return tdcuda::denseDevice(weights.get(), static_cast<const float*>(input->pointer), static_cast<float*>(output->pointer),
+                                 rows, activation);
+    };
+    if (info[3].ToBoolean()) return CudaWorker::Queue(env, work, {info.This().As<Napi::Object>()});
+    throwIfFailed(env, work());
+    return env.Undefined();
+  }
+
+  std::shared_ptr<DeviceMemory> bufferArg(const Napi::CallbackInfo& info, size_t index, const char* name, uint64_t bytes) {
+    Napi::Value value = info[index];
+    if (!value.IsObject() || !value.As<Napi::Object>().CheckTypeTag(&kBufferTag))
+      throwTypeError(info.Env(), std::string(name) + ": expected a cuda Buffer");
+    auto memory = BufferWrap::Unwrap(value.As<Napi::Object>())->memory(info.Env());
+    if (memory->bytes != bytes)
+      throwRangeError(info.Env(), std::string(name) + ": expected a cuda buffer of " + std::to_string(bytes) + " bytes, got " +
+                                      std::to_string(memory->bytes));
+    return memory;
+  }
+
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    weights_.reset();
+    return info.Env().Undefined();
+  }
+
+  SharedWeights weights_;
+  int64_t features_ = 0;
+  int64_t units_ = 0;
+  int activation_ = 0;
+};
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  const tdcuda::DeviceInfo device = tdcuda::probe();
+  Napi::Object result = Napi::Object::New(info.Env());
+  result.Set("available", device.available);
+  if (!device.available) result.Set("reason", device.reason);
+  result.Set("name", device.name);
+  result.Set("computeCapability", std::to_string(device.major) + "." + std::to_string(device.minor));
+  result.Set("totalMemory", static_cast<double>(device.totalMem));
+  result.Set("driverVersion", device.driverVersion);
+  result.Set("runtimeVersion", device.runtimeVersion);
+  result.Set("deviceCount", device.deviceCount);
+  return result;
+}
+
+Napi::Value MemInfo(const Napi::CallbackInfo& info) {
+  size_t freeBytes = 0, totalBytes = 0;
+  throwIfFailed(info.Env(), tdcuda::memInfo(&freeBytes, &totalBytes));
+  Napi::Object result = Napi::Object::New(info.Env());
+  result.Set("free", static_cast<double>(freeBytes));
+  result.Set("total", static_cast<double>(totalBytes));
+  return result;
+}
+
+}  // namespace
+
+Napi::Object cudaExports(Napi::Env env) {
+  Napi::Object cuda = Napi::Object::New(env);
+  cuda.Set("compiled", true);
+  cuda.Set("info", Napi::Function::New(env, Info));
+  cuda.Set("memInfo", Napi::Function::New(env, MemInfo));
+  cuda.Set("Buffer", BufferWrap::Define(env));
+  cuda.Set("Weights", CudaWeightsWrap::Define(env));
+  return cuda;
+}
+
+#endif
+
+}  // namespace tdfast
