@@ -1,0 +1,114 @@
+// Timing: medians over adaptive repeat counts, the event-loop gap during a call, output comparison.
+
+import { setTimeout as sleep } from "node:timers/promises";
+
+const nowSeconds = () => Number(process.hrtime.bigint()) / 1e9;
+
+/** Seconds one awaited call of `run` takes, and what it returned. */
+export async function timeOnce(run) {
+  const start = nowSeconds();
+  const output = await run();
+  return { seconds: nowSeconds() - start, output };
+}
+
+function quantile(sorted, q) {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/**
+ * Times several contenders against each other. After a warm-up, the calls are made in rounds: each round
+ * times every contender for about `targetSeconds / rounds` (at least one call), in an order that rotates from
+ * round to round. Load from elsewhere on the machine then falls on every contender alike, so the ratios of
+ * their medians stay meaningful even when the absolute times drift.
+ * Each contender is { run, firstCallSeconds } (the cross-checked first call sizes its warm-up and counts);
+ * the result is per contender: runs, warmupCalls and the median, min, p10, p90 and mean seconds per call.
+ */
+export async function timeInterleaved(contenders, { targetSeconds, rounds = 5, maxRunsPerRound = 4000 }) {
+  const states = [];
+  for (const { run, firstCallSeconds } of contenders) {
+    if (!(firstCallSeconds > 0)) throw new Error("timeInterleaved: every contender needs its first call's time");
+    // Warm-up: JIT, caches, thread pools and allocators settle; a few calls or ~10% of the budget (one for slow tools).
+    const warmupCalls =
+      firstCallSeconds > 0.25 ? 1 : Math.max(2, Math.min(200, Math.floor((0.1 * targetSeconds) / firstCallSeconds)));
+    let perCall = firstCallSeconds;
+    try {
+      for (let i = 0; i < warmupCalls; i++) perCall = Math.min(perCall, (await timeOnce(run)).seconds);
+    } catch (error) {
+      states.push({ error: error.message.split("\n")[0] });
+      continue;
+    }
+    // At least 10 calls in all unless that would take over 4× the budget; then one a round.
+    const floor = perCall * 10 <= 4 * targetSeconds ? Math.ceil(10 / rounds) : 1;
+    const perRound = Math.min(maxRunsPerRound, Math.max(floor, Math.round(targetSeconds / rounds / perCall)));
+    states.push({ run, warmupCalls, perRound, samples: [] });
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < states.length; k++) {
+      const state = states[(k + round) % states.length];
+      if (state.error) continue;
+      try {
+        for (let i = 0; i < state.perRound; i++) {
+          const start = process.hrtime.bigint();
+          await state.run();
+          state.samples.push(Number(process.hrtime.bigint() - start) / 1e9);
+        }
+      } catch (error) {
+        state.error = error.message.split("\n")[0]; // this contender drops out; the others go on
+      }
+    }
+  }
+  return states.map(({ samples, warmupCalls, error }) => {
+    if (error) return { error };
+    const sorted = samples.sort((a, b) => a - b);
+    return {
+      runs: sorted.length,
+      warmupCalls,
+      medianSeconds: quantile(sorted, 0.5),
+      minSeconds: sorted[0],
+      p10Seconds: quantile(sorted, 0.1),
+      p90Seconds: quantile(sorted, 0.9),
+      meanSeconds: sorted.reduce((sum, t) => sum + t, 0) / sorted.length,
+    };
+  });
+}
+
+/**
+ * The longest the event loop went without running a 1 ms interval while `calls` awaited calls of `run`
+ * were in flight: how long a server built on this would stall. ~1 ms means it never stalled.
+ */
+export async function largestEventLoopGap(run, calls = 3) {
+  let last = nowSeconds();
+  let largest = 0;
+  const tick = () => {
+    const now = nowSeconds();
+    largest = Math.max(largest, now - last);
+    last = now;
+  };
+  const timer = setInterval(tick, 1);
+  await sleep(20); // let the interval start ticking before the work
+  last = nowSeconds();
+  largest = 0;
+  const start = nowSeconds();
+  for (let i = 0; i < calls; i++) await run();
+  const busySeconds = nowSeconds() - start;
+  await sleep(5); // the tick right after the last call closes the final gap
+  clearInterval(timer);
+  return { largestGapSeconds: largest, busySeconds, calls };
+}
+
+/** The same measurement with nothing running: the timer's own lateness, for scale. */
+export async function idleEventLoopGap(seconds = 0.2) {
+  return largestEventLoopGap(() => sleep(seconds * 1000), 1);
+}
+
+/** Largest |a[i] - b[i]|; NaN where either holds a NaN, Infinity on a length mismatch. */
+export function maxAbsDiff(a, b) {
+  if (!a || !b || a.length !== b.length) return Infinity;
+  let largest = 0;
+  for (let i = 0; i < a.length; i++) {
+    const diff = Math.abs(a[i] - b[i]);
+    if (!(diff <= largest)) largest = Number.isNaN(diff) ? NaN : diff;
+    if (Number.isNaN(largest)) return NaN;
+  }
+  return largest;
+}
