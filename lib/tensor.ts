@@ -20,6 +20,15 @@ export interface TensorLike {
  * A float32 tensor, row-major: on the host (`device: "cpu"`, values in `data`) or in GPU memory
  * (`device: "cuda"`, values reached with `await read()` or `await to("cpu")`).
  */
+/** How the library makes tensors it has already checked (results, device tensors); not exported. */
+class TrustedInit {
+  constructor(
+    readonly device: Device,
+    readonly host: Float32Array | undefined,
+    readonly deviceBuffer: NativeCudaBuffer | undefined,
+  ) {}
+}
+
 export class Tensor implements TensorLike {
   readonly dtype = "float32" as const;
   readonly device: Device;
@@ -30,7 +39,16 @@ export class Tensor implements TensorLike {
   #host: Float32Array | undefined;
   #deviceBuffer: NativeCudaBuffer | undefined;
 
-  constructor(data: Float32Array, shape: readonly number[], backend?: BackendName) {
+  constructor(data: Float32Array, shape: readonly number[], backend?: BackendName, trusted?: TrustedInit) {
+    if (trusted instanceof TrustedInit) {
+      this.device = trusted.device;
+      this.#host = trusted.host;
+      this.#deviceBuffer = trusted.deviceBuffer;
+      this.shape = Object.freeze(shape);
+      this.size = shape.reduce((a, b) => a * b, 1);
+      this.backend = backend;
+      return;
+    }
     const checked = checkShape("shape", shape);
     if (!types.isFloat32Array(data)) throw invalidType("data", "a Float32Array", data);
     const size = checked.reduce((a, b) => a * b, 1);
@@ -43,13 +61,14 @@ export class Tensor implements TensorLike {
     this.backend = backend;
   }
 
+  /** @internal a host tensor over a result the library allocated, with a shape it computed: no checks. */
+  static ofResult(data: Float32Array, shape: readonly number[], backend: BackendName): Tensor {
+    return new Tensor(data, shape, backend, new TrustedInit("cpu", data, undefined));
+  }
+
   /** @internal a tensor over device memory that it now owns. */
   static onDevice(buffer: NativeCudaBuffer, shape: readonly number[], backend?: BackendName): Tensor {
-    const result = Object.create(Tensor.prototype) as Tensor;
-    const size = shape.reduce((a, b) => a * b, 1);
-    Object.assign(result, { dtype: "float32", device: "cuda", shape: Object.freeze([...shape]), size, backend });
-    result.#deviceBuffer = buffer;
-    return result;
+    return new Tensor(EMPTY, [...shape], backend, new TrustedInit("cuda", undefined, buffer));
   }
 
   /** The host values. A cuda tensor has none here: use `await read()` or `await to("cpu")`. */
@@ -125,6 +144,7 @@ export function tensor(data: Float32Array | readonly number[], shape?: readonly 
 }
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const EMPTY = new Float32Array(0);
 
 /** A copy of `shape` after checking it is an array of non-negative integers whose product is a safe integer. */
 export function checkShape(argument: string, shape: unknown): number[] {

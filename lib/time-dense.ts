@@ -83,8 +83,12 @@ export class TimeDense {
   }
 
   /** Computes the layer on `x` ([..., features]); resolves to a host tensor of shape [..., units]. */
-  async apply(x: TensorLike, options?: Pick<CallOptions, "out">): Promise<Tensor> {
-    return this.run(readInput(x), readOptionsObject("options", options, APPLY_KEYS), false, this.backend);
+  apply(x: TensorLike, options?: Pick<CallOptions, "out">): Promise<Tensor> {
+    try {
+      return this.run(readInput(x), readOptionsObject("options", options, APPLY_KEYS), false, this.backend);
+    } catch (error) {
+      return Promise.reject(error);  // argument errors reject, as from an async function, without its extra tick
+    }
   }
 
   /** As apply(), computed on the calling thread. */
@@ -121,9 +125,9 @@ export class TimeDense {
     const prepared = this.preparedFor(backend, dims);
     if (sync) {
       prepared.runSync!(input.data, input.rows, out);
-      return new Tensor(out, outputShape, backend.name);
+      return Tensor.ofResult(out, outputShape, backend.name);
     }
-    return prepared.run(input.data, input.rows, out).then(() => new Tensor(out, outputShape, backend.name));
+    return prepared.run(input.data, input.rows, out).then(() => Tensor.ofResult(out, outputShape, backend.name));
   }
 
   // A cuda tensor in gives a cuda tensor out, computed where the data already is.
@@ -212,14 +216,14 @@ function layerFor(options: unknown, input: Input): TimeDense {
 }
 
 /** TimeDistributed(Dense) on `x` ([..., features]) → Promise of a host tensor [..., units]. */
-export async function timeDense(
-  x: TensorLike,
-  weights: Omit<TimeDenseOptions, "backend">,
-  options?: CallOptions,
-): Promise<Tensor> {
-  const opts = readOptionsObject("options", options, CALL_KEYS);
-  const input = readInput(x);
-  return layerFor(weights, input).run(input, opts, false, readBackend(opts.backend));
+export function timeDense(x: TensorLike, weights: Omit<TimeDenseOptions, "backend">, options?: CallOptions): Promise<Tensor> {
+  try {
+    const opts = readOptionsObject("options", options, CALL_KEYS);
+    const input = readInput(x);
+    return layerFor(weights, input).run(input, opts, false, readBackend(opts.backend));
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /** As timeDense(), computed synchronously on the calling thread. */

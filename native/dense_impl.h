@@ -4,7 +4,8 @@
 // function into code that runs on a CPU without AVX-512. For the same reason nothing here calls std:: templates.
 //
 // V provides: using Reg; kWidth; kRegisters; zero(), set1(f), load(p), loadN(p, n) (zero-filled), store(p, r),
-// storeN(p, r, n), add, sub, mul, div, fma(a, b, c) = a*b + c, abs, sum(r) (horizontal), sumRows(acc) (the
+// storeN(p, r, n), add, sub, mul, div, fma(a, b, c) = a*b + c, abs, sum(r) and maxLane(r) (horizontal; r without
+// NaN for maxLane), sumRows(acc) (the
 // horizontal sums of kWidth registers as one register), round(r),
 // exp2i(r) (2^r for integral r in [-127, 127]), whereLess(a, b, t, f) and whereGreater(a, b, t, f)
 // (ordered compare: a NaN compares false and selects f).
@@ -106,10 +107,35 @@ void activateElementwise(float* y, int64_t count, Activation act) {
 // softmax / log_softmax over one row of `units` values, in place. Subtracting the row maximum keeps exp finite;
 // a NaN anywhere in the row makes the whole row NaN, as in the float64 reference.
 template <class V>
+float rowMaximum(const float* row, int units) {
+  // NaN never compares greater, so it is skipped here; it still turns the whole row NaN through exp(x - max).
+  using R = typename V::Reg;
+  R maxV = V::set1(-INFINITY);
+  int u = 0;
+  for (; u + V::kWidth <= units; u += V::kWidth) {
+    const R v = V::load(row + u);
+    maxV = V::whereGreater(v, maxV, v, maxV);
+  }
+  float rowMax = V::maxLane(maxV);
+  for (; u < units; ++u) rowMax = row[u] > rowMax ? row[u] : rowMax;
+  return rowMax;
+}
+
+// row[u] = row[u] * scale + shift, vectorised.
+template <class V>
+void scaleShiftRow(float* row, int units, float scale, float shift) {
+  const typename V::Reg scaleV = V::set1(scale), shiftV = V::set1(shift);
+  int u = 0;
+  for (; u + V::kWidth <= units; u += V::kWidth) V::store(row + u, V::fma(V::load(row + u), scaleV, shiftV));
+  for (; u < units; ++u) row[u] = row[u] * scale + shift;
+}
+
+// softmax / log_softmax over one row of `units` values, in place. Subtracting the row maximum keeps exp finite;
+// a NaN anywhere in the row makes the whole row NaN, as in the float64 reference.
+template <class V>
 void softmaxRow(float* row, int units, bool logarithm) {
   using R = typename V::Reg;
-  float rowMax = -INFINITY;
-  for (int u = 0; u < units; ++u) rowMax = row[u] > rowMax ? row[u] : rowMax;
+  const float rowMax = rowMaximum<V>(row, units);
   const R maxV = V::set1(rowMax);
   R sumV = V::zero();
   float sumTail = 0.0f;
@@ -125,13 +151,8 @@ void softmaxRow(float* row, int units, bool logarithm) {
     sumTail += e;
   }
   const float sum = V::sum(sumV) + sumTail;
-  if (logarithm) {
-    const float shift = rowMax + logf(sum);
-    for (int k = 0; k < units; ++k) row[k] = row[k] - shift;
-  } else {
-    const float inverse = 1.0f / sum;
-    for (int k = 0; k < units; ++k) row[k] = row[k] * inverse;
-  }
+  if (logarithm) scaleShiftRow<V>(row, units, 1.0f, -(rowMax + logf(sum)));
+  else scaleShiftRow<V>(row, units, 1.0f / sum, 0.0f);
 }
 
 template <class V>

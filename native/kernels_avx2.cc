@@ -32,6 +32,12 @@ struct Vec {
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
   }
+  static float maxLane(Reg r) {  // callers keep NaN out of r
+    __m128 m = _mm_max_ps(_mm256_castps256_ps128(r), _mm256_extractf128_ps(r, 1));
+    m = _mm_max_ps(m, _mm_movehl_ps(m, m));
+    m = _mm_max_ss(m, _mm_movehdup_ps(m));
+    return _mm_cvtss_f32(m);
+  }
   // out[r] = horizontal sum of acc[r] for 8 registers, sharing the shuffles between rows.
   static Reg sumRows(const Reg* acc) {
     Reg halves[4];

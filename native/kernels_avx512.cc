@@ -25,6 +25,7 @@ struct Vec {
   static Reg fma(Reg a, Reg b, Reg c) { return _mm512_fmadd_ps(a, b, c); }
   static Reg abs(Reg a) { return _mm512_abs_ps(a); }
   static float sum(Reg r) { return _mm512_reduce_add_ps(r); }
+  static float maxLane(Reg r) { return _mm512_reduce_max_ps(r); }  // callers keep NaN out of r
   // out[r] = horizontal sum of acc[r] for 16 registers: a shuffle-and-add tree that shares the work between
   // rows (about 3 instructions per row instead of 8 for separate reductions).
   static Reg sumRows(const Reg* acc) {

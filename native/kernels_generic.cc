@@ -26,6 +26,7 @@ struct Vec {
   static Reg fma(Reg a, Reg b, Reg c) { Reg r; for (int i = 0; i < 4; ++i) r.v[i] = a.v[i] * b.v[i] + c.v[i]; return r; }
   static Reg abs(Reg a) { Reg r; for (int i = 0; i < 4; ++i) r.v[i] = fabsf(a.v[i]); return r; }
   static float sum(Reg r) { return (r.v[0] + r.v[1]) + (r.v[2] + r.v[3]); }
+  static float maxLane(Reg r) { return fmaxf(fmaxf(r.v[0], r.v[1]), fmaxf(r.v[2], r.v[3])); }
   static Reg sumRows(const Reg* acc) { Reg r; for (int i = 0; i < 4; ++i) r.v[i] = sum(acc[i]); return r; }
   static Reg round(Reg a) { Reg r; for (int i = 0; i < 4; ++i) r.v[i] = nearbyintf(a.v[i]); return r; }
   static Reg exp2i(Reg n) {  // a NaN exponent stays NaN (casting it to int would be undefined)

@@ -31,7 +31,21 @@ export function backends(): BackendsReport {
 }
 
 /** The backend to run on, or an Error saying why the requested one cannot be used. */
+// Availability cannot change within a process (the addon, the GPU and onnxruntime-node are probed once), so a
+// successful resolution is remembered: calls then skip the probe.
+const resolved = new Map<string, Backend>();
+
 export function resolveBackend(choice: BackendChoice, sync: boolean): Backend {
+  const key = sync ? `${choice}/sync` : choice;
+  let backend = resolved.get(key);
+  if (!backend) {
+    backend = resolveUncached(choice, sync);
+    resolved.set(key, backend);
+  }
+  return backend;
+}
+
+function resolveUncached(choice: BackendChoice, sync: boolean): Backend {
   if (choice !== "auto") {
     const backend = REGISTRY[choice];
     const { available, reason } = backend.availability();
