@@ -1,0 +1,53 @@
+// Time per call seen from JavaScript on the GPU machine (N-API, validation and the launch included), for the
+// shapes where launch overhead dominates, next to the host-tensor path. Prints one JSON line per case.
+import { TimeDense, backends, tensor } from "../../dist/esm/index.mjs";
+
+const cuda = backends().cuda;
+if (!cuda.available) {
+  console.log(JSON.stringify({ skipped: cuda.reason }));
+  process.exit(0);
+}
+
+function median(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[sorted.length >> 1];
+}
+
+async function timeCalls(fn, repeats) {
+  for (let i = 0; i < 50; i++) await fn();
+  const samples = [];
+  for (let i = 0; i < repeats; i++) {
+    const start = process.hrtime.bigint();
+    const result = await fn();
+    samples.push(Number(process.hrtime.bigint() - start) / 1e3);
+    result?.dispose?.();
+  }
+  return median(samples);
+}
+
+const rows = [];
+for (const [B, T, F, U, activation] of [[1, 1000, 64, 1, "sigmoid"], [32, 1000, 64, 1, "sigmoid"], [64, 4096, 128, 1, "sigmoid"], [8, 512, 256, 64, "softmax"]]) {
+  const M = B * T;
+  const x = new Float32Array(M * F).map((_, i) => Math.sin(i * 0.37));
+  const kernel = tensor(new Float32Array(F * U).map((_, i) => Math.cos(i * 0.11) / Math.sqrt(F)), [F, U]);
+  const layer = new TimeDense({ kernel, bias: new Float32Array(U).fill(0.1), activation, backend: "cuda" });
+  const onDevice = tensor(x, [B, T, F], { device: "cuda" });
+  const onHost = tensor(x, [B, T, F]);
+  const repeats = M * F > 1e7 ? 50 : 500;
+  rows.push({
+    shape: `${B}x${T}x${F}->${U} ${activation}`,
+    deviceAsyncMicros: await timeCalls(() => layer.apply(onDevice), repeats),
+    deviceSyncMicros: await timeCalls(() => layer.applySync(onDevice), repeats),
+    hostAsyncMicros: await timeCalls(() => layer.apply(onHost), repeats),
+    hostSyncMicros: await timeCalls(() => layer.applySync(onHost), repeats),
+  });
+  onDevice.dispose();
+  layer.dispose();
+}
+for (const row of rows) console.log(JSON.stringify(row));
+console.log(`\nJavaScript-side time per call (median, µs), ${cuda.device.name}`);
+console.log("shape                        device async  device sync  host async  host sync");
+for (const r of rows)
+  console.log(
+    `${r.shape.padEnd(28)} ${r.deviceAsyncMicros.toFixed(1).padStart(12)} ${r.deviceSyncMicros.toFixed(1).padStart(12)} ${r.hostAsyncMicros.toFixed(1).padStart(11)} ${r.hostSyncMicros.toFixed(1).padStart(10)}`,
+  );
