@@ -1,0 +1,31 @@
+// Produces the prebuilt binary for this machine under prebuilds/<platform>-<arch>/, as shipped in the npm
+// package: prebuildify (node-gyp, CPU-only, stripped) for every platform, and on linux-x64 with nvcc present
+// the cmake-js build with the CUDA backend for every GPU architecture in its place — one binary that runs on
+// machines with and without a GPU.
+const { execFileSync } = require("node:child_process");
+const fs = require("node:fs");
+const path = require("node:path");
+
+const { cmakeBuild, nvccFound } = require("./build-addon.cjs");
+
+const root = path.join(__dirname, "..");
+const target = path.join(root, "prebuilds", `${process.platform}-${process.arch}`);
+
+// N-API binaries run on every Node version with N-API 8, so they are built against this Node's own headers
+// (prebuildify would otherwise download the newest Node's headers).
+execFileSync(process.execPath, [require.resolve("prebuildify/bin.js"), "--napi", "--strip", "--target", process.versions.node], {
+  cwd: root,
+  stdio: ["ignore", process.stderr, "inherit"],
+});
+const [cpuBuild] = fs.readdirSync(target).filter((file) => file.endsWith(".node"));
+if (!cpuBuild) throw new Error(`prebuildify left no .node file in ${target}`);
+
+if (process.platform === "linux" && process.arch === "x64" && nvccFound() && process.env.TDFAST_CUDA !== "OFF") {
+  // The same folder as the development build: after `npm install` this is an incremental build of seconds.
+  const built = cmakeBuild("build-cuda", { cuda: "ON", architectures: "AUTO" });
+  fs.copyFileSync(built, path.join(target, cpuBuild));
+  execFileSync("strip", ["--strip-unneeded", path.join(target, cpuBuild)]);
+  console.error(`tdfast: ${path.join("prebuilds", path.basename(target), cpuBuild)} is the CUDA-enabled build`);
+}
+const size = fs.statSync(path.join(target, cpuBuild)).size;
+console.error(`tdfast: prebuild ${path.basename(target)}/${cpuBuild}, ${(size / 2 ** 20).toFixed(1)} MiB`);

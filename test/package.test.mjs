@@ -1,0 +1,81 @@
+// The published package: `npm pack`, install the tarball into a fresh project with install scripts disabled
+// (so nothing can be compiled), then use it from ESM, CommonJS and strict TypeScript, on the prebuild.
+import test from "ava";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+const run = (command, args, cwd, env = {}) =>
+  execFileSync(command, args, { cwd, encoding: "utf8", env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+
+const PROGRAM_BODY = `
+const x = tensor(new Float32Array([1, 2, 3, 4, 5, 6]), [1, 2, 3]);
+const kernel = tensor(new Float32Array([0.5, -1, 0.25, 2, -0.5, 1]), [3, 2]);
+const y = timeDenseSync(x, { kernel, bias: new Float32Array([0.1, -0.2]), activation: "relu" }, { backend: "cpu" });
+const binary = require("node-gyp-build").path(require("node:path").dirname(require.resolve("tdfast/package.json")));
+console.log(JSON.stringify({ shape: y.shape, values: Array.from(y.data), cpu: backends().cpu, binary }));
+`;
+const ESM_PROGRAM = `import { tensor, timeDenseSync, backends } from "tdfast";\nimport { createRequire } from "node:module";\nconst require = createRequire(import.meta.url);\n${PROGRAM_BODY}`;
+const CJS_PROGRAM = `const { tensor, timeDenseSync, backends } = require("tdfast");\n${PROGRAM_BODY}`;
+const TS_PROGRAM = `
+import { TimeDense, tensor, timeDense, type Tensor, type BackendsReport, backends } from "tdfast";
+const layer: TimeDense = new TimeDense({ kernel: tensor(new Float32Array(6), [3, 2]), activation: "softmax", backend: "cpu" });
+const report: BackendsReport = backends();
+async function main(): Promise<number[]> {
+  const y: Tensor = await layer.apply(tensor(new Float32Array(3), [1, 3]), { out: new Float32Array(2) });
+  const z: Tensor = await timeDense({ data: new Float32Array(3), dims: [1, 3] }, { kernel: new Float32Array(6), activation: "swish" });
+  return [...y.shape, ...z.shape, report.auto === null ? 0 : 1];
+}
+void main();
+`;
+// relu([1,2,3]·K + b, [4,5,6]·K + b) with K = [[0.5,-1],[0.25,2],[-0.5,1]], b = [0.1,-0.2]
+const EXPECTED = [0, 5.8, 0.35, 11.8];
+
+test("npm pack gives a tarball that works from ESM, CommonJS and TypeScript without compiling", (t) => {
+  t.timeout(15 * 60 * 1000);
+  const work = mkdtempSync(join(tmpdir(), "tdfast-pack-"));
+  try {
+    run(npm, ["run", "--silent", "prebuild"], root);
+    const [packed] = JSON.parse(run(npm, ["pack", "--json", "--ignore-scripts", "--pack-destination", work], root));
+    const files = packed.files.map((file) => file.path);
+    const tarball = join(work, packed.filename);
+    t.log(`${packed.filename}: ${(statSync(tarball).size / 2 ** 20).toFixed(1)} MiB packed, ${(packed.unpackedSize / 2 ** 20).toFixed(1)} MiB unpacked, ${files.length} files`);
+    for (const needed of ["dist/esm/index.mjs", "dist/esm/index.d.mts", "dist/cjs/index.js", "dist/cjs/index.d.ts", "dist/cjs/onnx.proto", "binding.gyp", "native/dense.cc", "LICENSE", "NOTICE"])
+      t.true(files.includes(needed), `${needed} is in the tarball`);
+    t.true(files.some((file) => file.startsWith(`prebuilds/${process.platform}-${process.arch}/`) && file.endsWith(".node")), "this machine's prebuild is in the tarball");
+    t.deepEqual(files.filter((file) => /^(test|bench|build|build-cuda|node_modules|\.ci)\//.test(file)), [], "no tests, benchmarks or build folders");
+    t.true(statSync(tarball).size < 40 * 2 ** 20, "the tarball stays under 40 MiB");
+
+    const project = join(work, "project");
+    run(process.execPath, ["-e", `require("fs").mkdirSync(${JSON.stringify(project)})`], work);
+    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", private: true }));
+    run(npm, ["install", "--ignore-scripts", "--no-audit", "--no-fund", tarball], project);
+
+    for (const [name, source] of [["program.mjs", ESM_PROGRAM], ["program.cjs", CJS_PROGRAM]]) {
+      writeFileSync(join(project, name), source);
+      const result = JSON.parse(run(process.execPath, [name], project));
+      t.deepEqual(result.shape, [1, 2, 2], name);
+      result.values.forEach((value, i) => t.true(Math.abs(value - EXPECTED[i]) < 1e-6, `${name}: value ${i} is ${value}`));
+      t.deepEqual(result.cpu, { available: true }, name);
+      t.regex(result.binary, /[\\/]prebuilds[\\/]/, `${name} loaded the prebuild`);
+    }
+    t.throws(() => statSync(join(project, "node_modules", "tdfast", "build")), undefined, "nothing was compiled at install");
+
+    writeFileSync(join(project, "program.ts"), TS_PROGRAM);
+    const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
+    t.notThrows(() => run(process.execPath, [tsc, "--strict", "--noEmit", "--module", "node16", "--moduleResolution", "node16", "--target", "es2022", "--types", "node", "--typeRoots", join(root, "node_modules", "@types"), "program.ts"], project));
+
+    // A binary from another version of tdfast is refused, with the reason.
+    const installed = join(project, "node_modules", "tdfast", "package.json");
+    writeFileSync(installed, readFileSync(installed, "utf8").replace(/"version": "[^"]+"/, '"version": "9.9.9"'));
+    const mismatched = JSON.parse(run(process.execPath, ["-e", "console.log(JSON.stringify(require('tdfast').backends().cpu))"], project));
+    t.false(mismatched.available);
+    t.regex(mismatched.reason, /native addon is from tdfast \d+\.\d+\.\d+, this is tdfast 9\.9\.9/);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
