@@ -3,7 +3,7 @@
 // `onnx` backend still works.
 
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 /** The native module's whole surface (native/addon.cc and the classes it registers). */
 export interface NativeBinding {
@@ -87,9 +87,12 @@ export function packageVersion(): string {
 function load(): BindingState {
   let binding: NativeBinding;
   try {
+    // TDFAST_ADDON names a specific binary (a sanitizer or debug build); otherwise node-gyp-build picks
+    // build/Release, then the prebuild for this platform.
+    const override = process.env.TDFAST_ADDON;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const nodeGypBuild = require("node-gyp-build") as (dir: string) => unknown;
-    binding = nodeGypBuild(PACKAGE_ROOT) as NativeBinding;
+    binding = (override ? require(resolve(override)) : nodeGypBuild(PACKAGE_ROOT)) as NativeBinding;
   } catch (cause) {
     const message = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
     return {

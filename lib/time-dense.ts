@@ -1,5 +1,7 @@
 // The op: y[..., u] = act(sum_f x[..., f] * kernel[f, u] + bias[u]) over every timestep at once.
 
+import { totalmem } from "node:os";
+
 import type { Activation, CanonicalActivation } from "./activations.js";
 import { resolveBackend, type BackendChoice } from "./backends/index.js";
 import type { Backend, PreparedDense } from "./backends/types.js";
@@ -120,7 +122,7 @@ export class TimeDense {
     const dims = this.dimsFor(input);
     const outputShape = [...input.leading, dims.units];
     if (input.data === null) return this.runOnDevice(input, opts, sync, choice, dims, outputShape);
-    const out = opts.out === undefined ? new Float32Array(input.rows * dims.units) : readOut(opts.out, outputShape, input.data);
+    const out = opts.out === undefined ? allocateOutput(input.rows * dims.units) : readOut(opts.out, outputShape, input.data);
     const backend = resolveBackend(choice, sync);
     const prepared = this.preparedFor(backend, dims);
     if (sync) {
@@ -189,11 +191,30 @@ export class TimeDense {
   }
 }
 
+/**
+ * The result buffer, or a RangeError when it cannot exist: more floats than a Float32Array holds, or more bytes
+ * than the machine has memory (the OS would otherwise hand out pages until the process is killed).
+ */
+function allocateOutput(length: number): Float32Array {
+  const bytes = length * 4;
+  if (bytes > totalmem())
+    throw invalidSize("out", `the result needs ${(bytes / 2 ** 30).toFixed(1)} GiB, more than this machine's ${(totalmem() / 2 ** 30).toFixed(1)} GiB of memory`);
+  try {
+    return new Float32Array(length);
+  } catch (error) {
+    throw invalidSize("out", `cannot allocate the result of ${length} floats: ${(error as Error).message}`);
+  }
+}
+
 // One-off calls reuse a layer per kernel object, so repeated timeDense(x, { kernel }) calls neither repack the
 // weights nor rebuild an onnxruntime session. A layer is reused only while its copy of the weights still
 // equals the arrays passed (a byte compare), so mutating a kernel between calls is never silently ignored.
 const MAX_LAYERS_PER_KERNEL = 8;
 const oneOffLayers = new WeakMap<object, TimeDense[]>();
+// When a kernel object is collected its layers go with it; this frees their native resources (packed weights,
+// device memory, onnxruntime sessions and their threads) at that point rather than whenever those objects'
+// own finalizers happen to run.
+const releaseLayers = new FinalizationRegistry<TimeDense[]>((layers) => layers.forEach((layer) => layer.dispose()));
 
 function layerFor(options: unknown, input: Input): TimeDense {
   const fields = readOptionsObject("weights", options, ["kernel", "bias", "activation"]);
@@ -211,7 +232,10 @@ function layerFor(options: unknown, input: Input): TimeDense {
   const layer = new TimeDense(fields as unknown as TimeDenseOptions);
   layers.push(layer);
   if (layers.length > MAX_LAYERS_PER_KERNEL) layers.shift()!.dispose();
-  oneOffLayers.set(kernelKey, layers);
+  if (layers.length === 1) {
+    oneOffLayers.set(kernelKey, layers);
+    releaseLayers.register(kernelKey, layers);
+  }
   return layer;
 }
 
