@@ -195,10 +195,12 @@ export class TimeDense {
  * The result buffer, or a RangeError when it cannot exist: more floats than a Float32Array holds, or more bytes
  * than the machine has memory (the OS would otherwise hand out pages until the process is killed).
  */
+const MACHINE_MEMORY = totalmem();  // read once: it is a system call, and costs more than a small call's compute
+
 function allocateOutput(length: number): Float32Array {
   const bytes = length * 4;
-  if (bytes > totalmem())
-    throw invalidSize("out", `the result needs ${(bytes / 2 ** 30).toFixed(1)} GiB, more than this machine's ${(totalmem() / 2 ** 30).toFixed(1)} GiB of memory`);
+  if (bytes > MACHINE_MEMORY)
+    throw invalidSize("out", `the result needs ${(bytes / 2 ** 30).toFixed(1)} GiB, more than this machine's ${(MACHINE_MEMORY / 2 ** 30).toFixed(1)} GiB of memory`);
   try {
     return new Float32Array(length);
   } catch (error) {
