@@ -80,7 +80,7 @@ class Pool {
   }
 
  private:
-  // After a job a worker spins for a short while before it sleeps: back-to-back calls (the common case in
+  // After a job a worker spins for a short while (300 us) before it sleeps: back-to-back calls (the common case in
   // inference loops) then hand work over in well under a microsecond instead of a futex wake-up, which
   // costs tens of microseconds on a virtual machine.
   void spinForWork(uint64_t seen) const {
@@ -119,7 +119,7 @@ class Pool {
   std::atomic<bool> stopping_flag_{false};
   std::atomic<uint64_t> queued_{0};  // jobs ever queued: spinning workers watch it change
   std::atomic<int> sleeping_{0};     // workers blocked on wake_, so run() can skip the notify syscall
-  static constexpr std::chrono::microseconds kSpin{50};
+  static constexpr std::chrono::microseconds kSpin{300};
 };
 
 int configuredThreads() {
