@@ -5,6 +5,7 @@ import { Worker } from "node:worker_threads";
 
 import { TimeDense, tensor, timeDense } from "../dist/esm/index.mjs";
 import { availableBackends } from "./helpers/backends.mjs";
+import { withTimerGaps } from "./helpers/cases.mjs";
 import { firstMismatch, randomArray, randomGenerator, referenceDense } from "./helpers/reference.mjs";
 
 for (const backend of availableBackends) {
@@ -20,19 +21,7 @@ for (const backend of availableBackends) {
       const rows = 20000 * copies;
       const data = new Float32Array(rows * F);
       for (let c = 0; c < copies; c++) data.set(source, c * source.length);
-      let largestGap = 0;
-      let last = performance.now();
-      const timer = setInterval(() => {
-        const now = performance.now();
-        largestGap = Math.max(largestGap, now - last);
-        last = now;
-      }, 1);
-      const start = performance.now();
-      last = start;
-      const y = await layer.apply(tensor(data, [rows, F]));
-      const duration = performance.now() - start;
-      clearInterval(timer);
-      largestGap = Math.max(largestGap, performance.now() - last);
+      const { result: y, duration, largestGap } = await withTimerGaps(() => layer.apply(tensor(data, [rows, F])));
       t.is(y.data.length, rows * U);
       if (duration < 20 && copies < 64) continue;
       t.log(`${backend}: ${rows} rows, call ${duration.toFixed(1)} ms, largest timer gap ${largestGap.toFixed(1)} ms`);

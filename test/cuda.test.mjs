@@ -5,15 +5,15 @@ import test from "ava";
 
 import { TimeDense, backends, tensor, timeDense, timeDenseSync } from "../dist/esm/index.mjs";
 import { nativeBinding } from "../dist/cjs/binding.js";
-import { firstMismatch, randomArray, randomGenerator, referenceDense } from "./helpers/reference.mjs";
+import { makeCase as makeCaseShaped } from "./helpers/cases.mjs";
+import { firstMismatch, referenceDense } from "./helpers/reference.mjs";
 
 const cuda = backends().cuda;
 const gpuTest = cuda.available ? test.serial : test.skip;
 if (!cuda.available) console.log(`[tdfast tests] cuda tests skipped: ${cuda.reason}`);
 
 function makeCase(seed, rows, F, U) {
-  const random = randomGenerator(seed);
-  return { rows, F, U, x: randomArray(rows * F, random, 2), kernel: randomArray(F * U, random, 2 / Math.sqrt(F)), bias: randomArray(U, random) };
+  return { ...makeCaseShaped(seed, [rows], F, U), F, U };
 }
 
 test("backends() names the GPU or says why cuda is unavailable", (t) => {

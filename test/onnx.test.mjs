@@ -7,27 +7,13 @@ import { createRequire } from "node:module";
 import { promisify } from "node:util";
 
 import { ACTIVATIONS, TimeDense, backends, tensor, timeDense, timeDenseSync } from "../dist/esm/index.mjs";
+import { check, makeCase, withTimerGaps } from "./helpers/cases.mjs";
 import { firstMismatch, randomArray, randomGenerator, referenceDense } from "./helpers/reference.mjs";
 
 const require = createRequire(import.meta.url);
 const { onnxSessionCount } = require("../dist/cjs/backends/onnx.js");
 const run = promisify(execFile);
 const ENTRY = new URL("../dist/esm/index.mjs", import.meta.url).href;
-
-function makeCase(seed, leading, features, units, withBias) {
-  const random = randomGenerator(seed);
-  const rows = leading.reduce((a, b) => a * b, 1);
-  const x = randomArray(rows * features, random, 2);
-  const kernel = randomArray(features * units, random, 3 / Math.sqrt(features));
-  const bias = withBias ? randomArray(units, random, 0.5) : null;
-  return { rows, x, kernel, bias, input: tensor(x, [...leading, features]) };
-}
-
-function check(t, label, got, c, features, units, activation) {
-  const ref = referenceDense(c.x, c.rows, features, c.kernel, c.bias, units, activation);
-  const bad = firstMismatch(got, ref);
-  t.is(bad, -1, bad < 0 ? label : `${label}: index ${bad} got ${got[bad]} expected ${ref[bad]}`);
-}
 
 // The counting tests are serial (ava runs them before the concurrent ones), so no other test creates sessions
 // meanwhile.
@@ -66,19 +52,8 @@ test.serial("the event loop keeps ticking during a large onnx call (64x4096x128 
   const attempts = [];
   let y;
   for (let attempt = 0; attempt < 5; attempt++) {
-    let largestGap = 0;
-    let last = performance.now();
-    const timer = setInterval(() => {
-      const now = performance.now();
-      largestGap = Math.max(largestGap, now - last);
-      last = now;
-    }, 1);
-    const start = performance.now();
-    last = start;
-    y = await layer.apply(tensor(x, [64, 4096, F]));
-    const duration = performance.now() - start;
-    clearInterval(timer);
-    largestGap = Math.max(largestGap, performance.now() - last);
+    const { result, duration, largestGap } = await withTimerGaps(() => layer.apply(tensor(x, [64, 4096, F])));
+    y = result;
     attempts.push({ duration, largestGap });
     if (largestGap < duration / 2) break;
   }

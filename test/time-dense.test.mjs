@@ -3,7 +3,8 @@ import test from "ava";
 
 import { ACTIVATIONS, TimeDense, tensor, timeDense, timeDenseSync } from "../dist/esm/index.mjs";
 import { availableBackends, syncBackends, unavailableBackends } from "./helpers/backends.mjs";
-import { firstMismatch, randomArray, randomGenerator, referenceDense } from "./helpers/reference.mjs";
+import { check, makeCase } from "./helpers/cases.mjs";
+import { randomArray, randomGenerator } from "./helpers/reference.mjs";
 
 if (unavailableBackends.length) console.log(`[tdfast tests] skipped backends: ${unavailableBackends.join("; ")}`);
 
@@ -20,21 +21,6 @@ const SHAPES = [
   [[70001], 8, 1],
   [[2, 3, 11], 24, 5],
 ];
-
-function makeCase(seed, leading, features, units, withBias = true) {
-  const random = randomGenerator(seed);
-  const rows = leading.reduce((a, b) => a * b, 1);
-  const x = randomArray(rows * features, random, 2);
-  const kernel = randomArray(features * units, random, 3 / Math.sqrt(features));
-  const bias = withBias ? randomArray(units, random, 0.5) : null;
-  return { rows, x, kernel, bias, input: tensor(x, [...leading, features]) };
-}
-
-function check(t, label, got, c, features, units, activation) {
-  const ref = referenceDense(c.x, c.rows, features, c.kernel, c.bias, units, activation);
-  const bad = firstMismatch(got, ref);
-  t.is(bad, -1, bad < 0 ? label : `${label}: index ${bad} got ${got[bad]} expected ${ref[bad]}`);
-}
 
 for (const backend of availableBackends) {
   test(`every activation on every shape, async (${backend})`, async (t) => {
