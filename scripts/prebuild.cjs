@@ -27,5 +27,9 @@ if (process.platform === "linux" && process.arch === "x64" && nvccFound() && pro
   execFileSync("strip", ["--strip-unneeded", path.join(target, cpuBuild)]);
   console.error(`tdfast: ${path.join("prebuilds", path.basename(target), cpuBuild)} is the CUDA-enabled build`);
 }
+// prebuildify's node-gyp run replaced build/Release with the CPU-only build; put the development build (with
+// CUDA, when there is one) back, since node-gyp-build loads build/Release before prebuilds/.
+const developmentBuild = path.join(root, "build-cuda", "Release", "tdfast.node");
+if (fs.existsSync(developmentBuild)) fs.copyFileSync(developmentBuild, path.join(root, "build", "Release", "tdfast.node"));
 const size = fs.statSync(path.join(target, cpuBuild)).size;
 console.error(`tdfast: prebuild ${path.basename(target)}/${cpuBuild}, ${(size / 2 ** 20).toFixed(1)} MiB`);
