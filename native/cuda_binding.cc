@@ -33,9 +33,6 @@ Napi::Object cudaExports(Napi::Env env) {
 
 namespace {
 
-constexpr int64_t kMaxDimension = (int64_t{1} << 31) - 1;
-constexpr int64_t kMaxRows = (int64_t{1} << 53) - 1;
-
 Napi::Error cudaError(Napi::Env env, const tdcuda::Status& status) {
   Napi::Error error = Napi::Error::New(env, "cuda: " + status.message);
   error.Set("code", Napi::String::New(env, "ERR_TDFAST_CUDA"));
@@ -45,12 +42,6 @@ Napi::Error cudaError(Napi::Env env, const tdcuda::Status& status) {
 
 void throwIfFailed(Napi::Env env, const tdcuda::Status& status) {
   if (!status.ok()) throw cudaError(env, status);
-}
-
-[[noreturn]] void throwDisposed(Napi::Env env, const char* what) {
-  Napi::Error error = Napi::Error::New(env, std::string(what) + " was disposed");
-  error.Set("code", Napi::String::New(env, "ERR_TDFAST_DISPOSED"));
-  throw error;
 }
 
 // Device memory owned by a Buffer and by the async calls that use it, freed when the last of them lets go.
@@ -173,16 +164,12 @@ class CudaWeightsWrap : public Napi::ObjectWrap<CudaWeightsWrap> {
   }
 
   explicit CudaWeightsWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CudaWeightsWrap>(info) {
-    Napi::Env env = info.Env();
-    features_ = integerArg(info, 2, "features", kMaxDimension);
-    units_ = integerArg(info, 3, "units", kMaxDimension);
-    activation_ = static_cast<int>(integerArg(info, 4, "activation", kActivationCount - 1));
-    if (features_ == 0 || units_ == 0) throwRangeError(env, "kernel: features and units must be at least 1");
-    Napi::Float32Array kernel = float32Arg(info, 0, "kernel", checkedProduct(env, features_, units_, "kernel"));
-    const float* bias = nullptr;
-    if (!info[1].IsNull() && !info[1].IsUndefined()) bias = float32Arg(info, 1, "bias", units_).Data();
+    const WeightArgs args = weightArgs(info);
+    features_ = args.features;
+    units_ = args.units;
+    activation_ = static_cast<int>(args.activation);
     tdcuda::Weights* uploaded = nullptr;
-    throwIfFailed(env, tdcuda::uploadWeights(kernel.Data(), bias, static_cast<int>(features_), static_cast<int>(units_), &uploaded));
+    throwIfFailed(info.Env(), tdcuda::uploadWeights(args.kernel, args.bias, args.features, args.units, &uploaded));
     weights_ = SharedWeights(uploaded, tdcuda::releaseWeights);
   }
 

@@ -5,8 +5,7 @@
 //
 // V provides: using Reg; kWidth; kRegisters; zero(), set1(f), load(p), loadN(p, n) (zero-filled), store(p, r),
 // storeN(p, r, n), add, sub, mul, div, fma(a, b, c) = a*b + c, abs, sum(r) and maxLane(r) (horizontal; r without
-// NaN for maxLane), sumRows(acc) (the
-// horizontal sums of kWidth registers as one register), round(r),
+// NaN for maxLane), sumRows(acc) (the horizontal sums of kWidth registers as one register), round(r),
 // exp2i(r) (2^r for integral r in [-127, 127]), whereLess(a, b, t, f) and whereGreater(a, b, t, f)
 // (ordered compare: a NaN compares false and selects f).
 #pragma once
@@ -104,8 +103,6 @@ void activateElementwise(float* y, int64_t count, Activation act) {
   }
 }
 
-// softmax / log_softmax over one row of `units` values, in place. Subtracting the row maximum keeps exp finite;
-// a NaN anywhere in the row makes the whole row NaN, as in the float64 reference.
 template <class V>
 float rowMaximum(const float* row, int units) {
   // NaN never compares greater, so it is skipped here; it still turns the whole row NaN through exp(x - max).

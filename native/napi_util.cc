@@ -20,6 +20,12 @@ void throwRangeError(Napi::Env env, const std::string& message) {
   throwWithCode(Napi::RangeError::New(env, message), "ERR_TDFAST_INVALID_SIZE");
 }
 
+void throwDisposed(Napi::Env env, const std::string& what) {
+  Napi::Error error = Napi::Error::New(env, what + " was disposed");
+  error.Set("code", Napi::String::New(env, "ERR_TDFAST_DISPOSED"));
+  throw error;
+}
+
 Napi::Float32Array float32Arg(const Napi::CallbackInfo& info, size_t index, const char* name, uint64_t expectedLength) {
   Napi::Value value = info[index];
   if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
@@ -47,6 +53,18 @@ uint64_t checkedProduct(Napi::Env env, uint64_t a, uint64_t b, const char* what)
   if (__builtin_mul_overflow(a, b, &product) || product > kMaxSafeInteger)
     throwRangeError(env, std::string(what) + ": size overflows");
   return product;
+}
+
+WeightArgs weightArgs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const int64_t features = integerArg(info, 2, "features", kMaxDimension);
+  const int64_t units = integerArg(info, 3, "units", kMaxDimension);
+  const int64_t activation = integerArg(info, 4, "activation", kActivationCount - 1);
+  if (features == 0 || units == 0) throwRangeError(env, "kernel: features and units must be at least 1");
+  Napi::Float32Array kernel = float32Arg(info, 0, "kernel", checkedProduct(env, features, units, "kernel"));
+  const float* bias = nullptr;
+  if (!info[1].IsNull() && !info[1].IsUndefined()) bias = float32Arg(info, 1, "bias", units).Data();
+  return WeightArgs{kernel.Data(), bias, static_cast<int>(features), static_cast<int>(units), static_cast<Activation>(activation)};
 }
 
 }  // namespace tdfast

@@ -7,11 +7,19 @@
 #include <cstdint>
 #include <string>
 
+#include "activation.h"
+
 namespace tdfast {
+
+constexpr int64_t kMaxDimension = (int64_t{1} << 31) - 1;  // features, units
+constexpr int64_t kMaxRows = (int64_t{1} << 53) - 1;       // the largest exact JavaScript integer
 
 // Throws a JavaScript TypeError or RangeError with a stable `code` property.
 [[noreturn]] void throwTypeError(Napi::Env env, const std::string& message);
 [[noreturn]] void throwRangeError(Napi::Env env, const std::string& message);
+
+// Throws an Error with code ERR_TDFAST_DISPOSED: "<what> was disposed".
+[[noreturn]] void throwDisposed(Napi::Env env, const std::string& what);
 
 // The argument as a Float32Array of exactly `expectedLength` elements (a detached buffer has length 0).
 Napi::Float32Array float32Arg(const Napi::CallbackInfo& info, size_t index, const char* name, uint64_t expectedLength);
@@ -21,5 +29,16 @@ int64_t integerArg(const Napi::CallbackInfo& info, size_t index, const char* nam
 
 // a * b, or a RangeError naming `what` when it overflows or exceeds 2^53 (the largest exact JavaScript integer).
 uint64_t checkedProduct(Napi::Env env, uint64_t a, uint64_t b, const char* what);
+
+// The constructor arguments shared by the CPU and CUDA weights classes:
+// (kernel: Float32Array of features*units, bias: Float32Array of units | null, features, units, activation).
+struct WeightArgs {
+  const float* kernel;
+  const float* bias;  // nullptr for no bias
+  int features;
+  int units;
+  Activation activation;
+};
+WeightArgs weightArgs(const Napi::CallbackInfo& info);
 
 }  // namespace tdfast

@@ -59,8 +59,7 @@ class Pool {
   ~Pool() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = true;
-      stopping_flag_.store(true, std::memory_order_relaxed);
+      stopping_.store(true, std::memory_order_relaxed);
     }
     wake_.notify_all();
     for (auto& t : threads_) t.join();
@@ -85,7 +84,7 @@ class Pool {
   // costs tens of microseconds on a virtual machine.
   void spinForWork(uint64_t seen) const {
     const auto until = std::chrono::steady_clock::now() + kSpin;
-    while (queued_.load(std::memory_order_acquire) == seen && !stopping_flag_.load(std::memory_order_relaxed)) {
+    while (queued_.load(std::memory_order_acquire) == seen && !stopping_.load(std::memory_order_relaxed)) {
       for (int i = 0; i < 64; ++i) cpuRelax();
       if (std::chrono::steady_clock::now() > until) return;
     }
@@ -115,8 +114,7 @@ class Pool {
   std::deque<std::shared_ptr<Job>> queue_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  bool stopping_ = false;
-  std::atomic<bool> stopping_flag_{false};
+  std::atomic<bool> stopping_{false};  // set under mutex_ for the waiters; read without it by spinners
   std::atomic<uint64_t> queued_{0};  // jobs ever queued: spinning workers watch it change
   std::atomic<int> sleeping_{0};     // workers blocked on wake_, so run() can skip the notify syscall
   static constexpr std::chrono::microseconds kSpin{300};

@@ -11,8 +11,6 @@ namespace {
 // promise: a trip through the libuv pool costs tens of microseconds, more than such a call computes.
 constexpr double kInlineWork = 1 << 20;
 
-constexpr int64_t kMaxDimension = (int64_t{1} << 31) - 1;
-constexpr int64_t kMaxRows = (int64_t{1} << 53) - 1;
 
 struct CallArgs {
   Napi::Float32Array x;
@@ -21,11 +19,7 @@ struct CallArgs {
 };
 
 std::shared_ptr<const PackedWeights> liveWeights(Napi::Env env, const std::shared_ptr<const PackedWeights>& weights) {
-  if (!weights) {
-    Napi::Error error = Napi::Error::New(env, "TimeDense weights were disposed");
-    error.Set("code", Napi::String::New(env, "ERR_TDFAST_DISPOSED"));
-    throw error;
-  }
+  if (!weights) throwDisposed(env, "TimeDense weights");
   return weights;
 }
 
@@ -79,17 +73,9 @@ Napi::Function WeightsWrap::Define(Napi::Env env) {
 
 // new Weights(kernel: Float32Array, bias: Float32Array | null, features: number, units: number, activation: number)
 WeightsWrap::WeightsWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<WeightsWrap>(info) {
-  Napi::Env env = info.Env();
-  const int64_t features = integerArg(info, 2, "features", kMaxDimension);
-  const int64_t units = integerArg(info, 3, "units", kMaxDimension);
-  const int64_t activation = integerArg(info, 4, "activation", kActivationCount - 1);
-  if (features == 0 || units == 0) throwRangeError(env, "kernel: features and units must be at least 1");
-  Napi::Float32Array kernel = float32Arg(info, 0, "kernel", checkedProduct(env, features, units, "kernel"));
-  const float* bias = nullptr;
-  if (!info[1].IsNull() && !info[1].IsUndefined()) bias = float32Arg(info, 1, "bias", units).Data();
-  weights_ = std::make_shared<const PackedWeights>(packWeights(kernel.Data(), bias, static_cast<int>(features),
-                                                               static_cast<int>(units),
-                                                               static_cast<Activation>(activation), selectKernels()));
+  const WeightArgs args = weightArgs(info);
+  weights_ = std::make_shared<const PackedWeights>(
+      packWeights(args.kernel, args.bias, args.features, args.units, args.activation, selectKernels()));
 }
 
 Napi::Value WeightsWrap::RunSync(const Napi::CallbackInfo& info) {
