@@ -2,6 +2,7 @@
 // The layers before the head are stood in for by a deterministic 1×1000×64 feature sequence; the head runs
 // through tdfast and, for comparison, through a plain JavaScript loop over timesteps.
 import { TimeDense, backends, tensor } from "../dist/esm/index.mjs";
+import { medianMicros } from "./measure.mjs";
 
 const [B, T, F, U] = [1, 1000, 64, 1];
 
@@ -14,22 +15,6 @@ const bias = new Float32Array([0.05]);
 
 const x = tensor(features, [B, T, F]);
 const head = new TimeDense({ kernel: tensor(kernel, [F, U]), bias, activation: "sigmoid", backend: "cpu" });
-
-function median(samples) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
-}
-
-async function timeIt(fn, repeats) {
-  for (let i = 0; i < 20; i++) await fn();
-  const samples = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = process.hrtime.bigint();
-    await fn();
-    samples.push(Number(process.hrtime.bigint() - start) / 1e3);
-  }
-  return median(samples);
-}
 
 function plainLoop() {
   const y = new Float32Array(B * T * U);
@@ -46,8 +31,8 @@ const reference = plainLoop();
 let largestDifference = 0;
 for (let i = 0; i < y.data.length; i++) largestDifference = Math.max(largestDifference, Math.abs(y.data[i] - reference[i]));
 
-const tdfastMicros = await timeIt(() => head.apply(x), 2000);
-const loopMicros = await timeIt(plainLoop, 500);
+const tdfastMicros = await medianMicros(() => head.apply(x), 2000);
+const loopMicros = await medianMicros(plainLoop, 500);
 
 const available = Object.entries(backends()).filter(([name, v]) => name !== "auto" && v.available).map(([name]) => name);
 console.log(`tdfast example: seed model head TimeDistributed(Dense(${U}, "sigmoid")) on ${B}×${T}×${F}`);

@@ -11,6 +11,22 @@ export async function timeOnce(run) {
   return { seconds: nowSeconds() - start, output };
 }
 
+/**
+ * Median microseconds per awaited call of `run` over `repeats` calls after `warmup` calls, for one tool on its
+ * own (timeInterleaved compares several). `afterCall` gets each call's result (e.g. to dispose it) untimed.
+ */
+export async function medianMicros(run, repeats, { warmup = 20, afterCall } = {}) {
+  for (let i = 0; i < warmup; i++) afterCall?.(await run());
+  const samples = [];
+  for (let i = 0; i < repeats; i++) {
+    const { seconds, output } = await timeOnce(run);
+    samples.push(seconds * 1e6);
+    afterCall?.(output);
+  }
+  samples.sort((a, b) => a - b);
+  return quantile(samples, 0.5);
+}
+
 function quantile(sorted, q) {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }

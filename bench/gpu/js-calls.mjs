@@ -1,6 +1,7 @@
 // Time per call seen from JavaScript on the GPU machine (N-API, validation and the launch included), for the
 // shapes where launch overhead dominates, next to the host-tensor path. Prints one JSON line per case.
 import { TimeDense, backends, tensor } from "../../dist/esm/index.mjs";
+import { medianMicros } from "../measure.mjs";
 
 const cuda = backends().cuda;
 if (!cuda.available) {
@@ -8,22 +9,8 @@ if (!cuda.available) {
   process.exit(0);
 }
 
-function median(samples) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
-}
-
-async function timeCalls(fn, repeats) {
-  for (let i = 0; i < 50; i++) await fn();
-  const samples = [];
-  for (let i = 0; i < repeats; i++) {
-    const start = process.hrtime.bigint();
-    const result = await fn();
-    samples.push(Number(process.hrtime.bigint() - start) / 1e3);
-    result?.dispose?.();
-  }
-  return median(samples);
-}
+// Every call's result is a fresh cuda tensor on the device path: free it at once, untimed.
+const timeCalls = (run, repeats) => medianMicros(run, repeats, { warmup: 50, afterCall: (result) => result?.dispose?.() });
 
 const rows = [];
 for (const [B, T, F, U, activation] of [[1, 1000, 64, 1, "sigmoid"], [32, 1000, 64, 1, "sigmoid"], [64, 4096, 128, 1, "sigmoid"], [8, 512, 256, 64, "softmax"]]) {
