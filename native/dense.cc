@@ -32,9 +32,13 @@ const KernelTable* const kAllTables[] = {
     &kGenericKernels,
 };
 
-// Inputs below this many floats streamed plus multiply-adds run on the calling thread: handing work to other
-// threads costs a few microseconds, more than a small call takes.
-constexpr double kParallelWork = 256.0 * 1024;
+// Calls with less work than this (floats streamed plus multiply-adds) run on the calling thread alone; larger
+// ones are split into chunks of about this much work (at least two), spread over the thread pool. Measured on a
+// 2-core AVX-512 machine: 1000 x 64 -> 1 (128 Ki) takes 4.0 us on one core and 2.4 us on two.
+constexpr double kParallelWork = 64.0 * 1024;
+
+// Rows go to threads in blocks of this many: a multiple of every kernel's rows per step.
+constexpr int64_t kRowBlock = 16;
 
 }  // namespace
 
@@ -89,14 +93,15 @@ PackedWeights packWeights(const float* kernel, const float* biasOrNull, int feat
 void denseForward(const PackedWeights& weights, const float* x, float* y, int64_t rows) {
   if (rows <= 0) return;
   const double work = denseWork(rows, weights.features, weights.units);
-  const auto computeRows = [&](int64_t begin, int64_t end) { weights.kernels->rows(weights, x, y, begin, end); };
-  if (work < kParallelWork) {
-    computeRows(0, rows);
+  if (work < kParallelWork || threadCount() == 1) {
+    weights.kernels->rows(weights, x, y, 0, rows);
     return;
   }
-  const double workPerRow = work / static_cast<double>(rows);
-  const int64_t grain = std::max<int64_t>(8, static_cast<int64_t>(kParallelWork / 4 / workPerRow));
-  parallelFor(rows, grain, computeRows);
+  const int64_t blocks = (rows + kRowBlock - 1) / kRowBlock;
+  const int64_t chunks = std::max<int64_t>(2, static_cast<int64_t>(work / kParallelWork));
+  parallelFor(blocks, std::max<int64_t>(1, blocks / chunks), [&](int64_t begin, int64_t end) {
+    weights.kernels->rows(weights, x, y, begin * kRowBlock, std::min(rows, end * kRowBlock));
+  });
 }
 
 }  // namespace tdfast

@@ -18,6 +18,8 @@
 namespace tdfast {
 namespace {
 
+using Body = std::function<void(int64_t, int64_t)>;
+
 inline void cpuRelax() {
 #if defined(__x86_64__) || defined(_M_X64)
   _mm_pause();
@@ -26,31 +28,146 @@ inline void cpuRelax() {
 #endif
 }
 
-struct Job {
-  const std::function<void(int64_t, int64_t)>* body;
+// Spins until ready() or until `spin` has passed, one pause per look (a pause is ~140 cycles on recent Intel
+// cores) and the clock every 64 looks. Returns ready().
+template <class Ready>
+bool spinUntil(Ready ready, std::chrono::microseconds spin) {
+  const auto until = std::chrono::steady_clock::now() + spin;
+  for (uint32_t looks = 1; !ready(); ++looks) {
+    cpuRelax();
+    if (looks % 64 == 0 && std::chrono::steady_clock::now() > until) return ready();
+  }
+  return true;
+}
+
+// How long a thread spins before it blocks: a worker after a job, waiting for the next; a caller, waiting for
+// the last chunks. Back-to-back calls (the common case in inference loops) then hand work over in well under
+// a microsecond instead of through a futex wake-up, which costs tens of microseconds on a virtual machine.
+constexpr std::chrono::microseconds kSpin{300};
+
+// Completion of a job's chunks: counted, and signalled to a caller that stopped spinning and blocked.
+struct Completion {
+  alignas(64) std::atomic<int64_t> chunksDone{0};
+  std::atomic<bool> blocked{false};
+  std::mutex mutex;
+  std::condition_variable signal;
+
+  void chunkDone(int64_t chunkCount) {
+    if (chunksDone.fetch_add(1, std::memory_order_seq_cst) + 1 != chunkCount) return;
+    if (!blocked.load(std::memory_order_seq_cst)) return;  // the caller is still spinning: no system call
+    std::lock_guard<std::mutex> lock(mutex);
+    signal.notify_all();
+  }
+
+  void wait(int64_t chunkCount) {
+    const auto done = [&] { return chunksDone.load(std::memory_order_acquire) == chunkCount; };
+    if (spinUntil(done, kSpin)) return;
+    std::unique_lock<std::mutex> lock(mutex);
+    blocked.store(true, std::memory_order_seq_cst);
+    signal.wait(lock, done);
+    blocked.store(false, std::memory_order_relaxed);
+  }
+};
+
+// A job handed out through the queue (when the posted slot below is taken): shared with the workers that take
+// it, claimed chunk by chunk.
+struct QueuedJob {
+  const Body* body;
   int64_t count;
   int64_t chunkSize;
   int64_t chunkCount;
-  std::atomic<int64_t> nextChunk{0};
-  std::atomic<int64_t> chunksDone{0};
-  std::mutex doneMutex;
-  std::condition_variable doneSignal;
+  alignas(64) std::atomic<int64_t> nextChunk{0};
+  Completion completion;
 
-  // Claims and runs chunks until none are left. Returns once this thread has nothing more to take.
+  // Claims and runs chunks until none are left.
   void work() {
     for (;;) {
       const int64_t chunk = nextChunk.fetch_add(1, std::memory_order_relaxed);
       if (chunk >= chunkCount) return;
       const int64_t begin = chunk * chunkSize;
       (*body)(begin, std::min(count, begin + chunkSize));
-      if (chunksDone.fetch_add(1, std::memory_order_acq_rel) + 1 == chunkCount) {
-        std::lock_guard<std::mutex> lock(doneMutex);
-        doneSignal.notify_all();
-      }
+      completion.chunkDone(chunkCount);
     }
   }
 };
 
+// The pool's one posted job: owned by one caller at a time, never freed. Workers claim chunks with a
+// compare-and-swap on `state`, which packs (generation, next chunk, chunk count): a claim succeeds only while
+// chunks are left, and the job's fields cannot change while any claimed chunk is unfinished (the owner rewrites
+// them only after every chunk is done), so a worker reads them safely between its claim and its chunkDone().
+// A hand-over then costs a few cache-line transfers: no lock, no allocation, no reference count.
+class PostedJob {
+ public:
+  static constexpr int64_t kMaxChunks = 0xffff;
+
+  bool tryOwn() { return !owned_.exchange(true, std::memory_order_acquire); }
+
+  // Publishes the job with chunk 0 already claimed by the owner, runs chunks until none are left, waits for
+  // the workers' chunks and gives the slot up.
+  template <class AfterPublish>
+  void run(const Body& body, int64_t count, int64_t chunkSize, int64_t chunkCount, AfterPublish afterPublish) {
+    body_ = &body;
+    count_ = count;
+    chunkSize_ = chunkSize;
+    chunkCount_ = chunkCount;
+    completion_.chunksDone.store(0, std::memory_order_relaxed);
+    const uint64_t generation = (state_.load(std::memory_order_relaxed) >> 32) + 1;
+    state_.store(generation << 32 | uint64_t{1} << 16 | static_cast<uint64_t>(chunkCount), std::memory_order_seq_cst);
+    afterPublish();
+    int64_t chunk = 0;
+    do runChunk(chunk); while (claim(chunk));
+    completion_.wait(chunkCount);
+    owned_.store(false, std::memory_order_release);
+  }
+
+  bool claimable() const {
+    const uint64_t state = state_.load(std::memory_order_seq_cst);
+    return ((state >> 16) & 0xffff) < (state & 0xffff);
+  }
+
+  // A worker's part: claims and runs chunks while any are left. Returns whether it ran one.
+  bool help() {
+    int64_t chunk;
+    bool ran = false;
+    while (claim(chunk)) {
+      runChunk(chunk);
+      ran = true;
+    }
+    return ran;
+  }
+
+ private:
+  bool claim(int64_t& chunk) {
+    uint64_t state = state_.load(std::memory_order_acquire);
+    for (;;) {
+      const uint64_t next = (state >> 16) & 0xffff;
+      if (next >= (state & 0xffff)) return false;
+      if (state_.compare_exchange_weak(state, state + (uint64_t{1} << 16), std::memory_order_acq_rel, std::memory_order_acquire)) {
+        chunk = static_cast<int64_t>(next);
+        return true;
+      }
+    }
+  }
+
+  void runChunk(int64_t chunk) {
+    const int64_t begin = chunk * chunkSize_;
+    (*body_)(begin, std::min(count_, begin + chunkSize_));
+    completion_.chunkDone(chunkCount_);  // the last touch of the fields: the owner may reuse them after it
+  }
+
+  // Workers spin on this line; the fields they read after a claim sit in it too.
+  alignas(64) std::atomic<uint64_t> state_{0};
+  const Body* body_ = nullptr;
+  int64_t count_ = 0;
+  int64_t chunkSize_ = 0;
+  int64_t chunkCount_ = 0;
+  Completion completion_;
+  alignas(64) std::atomic<bool> owned_{false};
+};
+
+// Runs each job on the calling thread and on the pool's workers. One caller at a time gets the posted slot;
+// others (several callers at once: libuv workers, worker_threads) go through a queue under a mutex. Either
+// way the caller works on its own job too, so a job finishes even if no worker ever comes.
 class Pool {
  public:
   explicit Pool(int workers) {
@@ -66,58 +183,71 @@ class Pool {
   }
   int workers() const { return static_cast<int>(threads_.size()); }
 
-  void run(const std::shared_ptr<Job>& job) {
+  void run(const Body& body, int64_t count, int64_t chunkSize, int64_t chunkCount) {
+    if (chunkCount <= PostedJob::kMaxChunks && posted_.tryOwn()) {
+      posted_.run(body, count, chunkSize, chunkCount, [&] { wakeSleepers(); });
+      return;
+    }
+    auto job = std::make_shared<QueuedJob>();
+    job->body = &body;
+    job->count = count;
+    job->chunkSize = chunkSize;
+    job->chunkCount = chunkCount;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       queue_.push_back(job);
-      queued_.fetch_add(1, std::memory_order_release);
+      queued_.fetch_add(1, std::memory_order_seq_cst);
     }
-    if (sleeping_.load(std::memory_order_acquire) > 0) wake_.notify_all();
+    wakeSleepers();
     job->work();
-    std::unique_lock<std::mutex> lock(job->doneMutex);
-    job->doneSignal.wait(lock, [&] { return job->chunksDone.load(std::memory_order_acquire) == job->chunkCount; });
+    job->completion.wait(chunkCount);
   }
 
  private:
-  // After a job a worker spins for a short while (300 us) before it sleeps: back-to-back calls (the common case in
-  // inference loops) then hand work over in well under a microsecond instead of a futex wake-up, which
-  // costs tens of microseconds on a virtual machine.
-  void spinForWork(uint64_t seen) const {
-    const auto until = std::chrono::steady_clock::now() + kSpin;
-    while (queued_.load(std::memory_order_acquire) == seen && !stopping_.load(std::memory_order_relaxed)) {
-      for (int i = 0; i < 64; ++i) cpuRelax();
-      if (std::chrono::steady_clock::now() > until) return;
-    }
+  // New work has been published (with seq_cst): wakes workers blocked on wake_. The empty critical section
+  // orders this notify after the check of any worker that looked for work just before it slept.
+  void wakeSleepers() {
+    if (sleeping_.load(std::memory_order_seq_cst) == 0) return;
+    { std::lock_guard<std::mutex> lock(mutex_); }
+    wake_.notify_all();
   }
 
   void loop() {
+    uint64_t seen = queued_.load(std::memory_order_acquire);
     for (;;) {
-      spinForWork(queued_.load(std::memory_order_acquire));
-      std::shared_ptr<Job> job;
+      spinUntil([&] {
+        return posted_.claimable() || queued_.load(std::memory_order_acquire) != seen || stopping_.load(std::memory_order_relaxed);
+      }, kSpin);
+      if (posted_.help()) continue;
+      std::shared_ptr<QueuedJob> job;
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        sleeping_.fetch_add(1, std::memory_order_acq_rel);
-        wake_.wait(lock, [&] {
+        const auto hasWork = [&] {
           while (!queue_.empty() && queue_.front()->nextChunk.load(std::memory_order_relaxed) >= queue_.front()->chunkCount)
             queue_.pop_front();  // every chunk of it is taken: its owner waits for the rest
-          return stopping_ || !queue_.empty();
-        });
-        sleeping_.fetch_sub(1, std::memory_order_acq_rel);
-        if (stopping_) return;
-        job = queue_.front();
+          return stopping_.load(std::memory_order_relaxed) || !queue_.empty() || posted_.claimable();
+        };
+        if (!hasWork()) {
+          sleeping_.fetch_add(1, std::memory_order_seq_cst);
+          wake_.wait(lock, hasWork);
+          sleeping_.fetch_sub(1, std::memory_order_seq_cst);
+        }
+        if (stopping_.load(std::memory_order_relaxed)) return;
+        if (!queue_.empty()) job = queue_.front();
+        seen = queued_.load(std::memory_order_acquire);
       }
-      job->work();
+      if (job) job->work();
     }
   }
 
+  PostedJob posted_;
   std::vector<std::thread> threads_;
-  std::deque<std::shared_ptr<Job>> queue_;
+  std::deque<std::shared_ptr<QueuedJob>> queue_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::atomic<bool> stopping_{false};  // set under mutex_ for the waiters; read without it by spinners
-  std::atomic<uint64_t> queued_{0};  // jobs ever queued: spinning workers watch it change
-  std::atomic<int> sleeping_{0};     // workers blocked on wake_, so run() can skip the notify syscall
-  static constexpr std::chrono::microseconds kSpin{300};
+  std::atomic<uint64_t> queued_{0};    // jobs ever queued: spinning workers watch it change
+  alignas(64) std::atomic<int> sleeping_{0};  // workers blocked on wake_, so run() can skip the notify
 };
 
 int configuredThreads() {
@@ -140,7 +270,7 @@ Pool& pool() {
 
 int threadCount() { return pool().workers() + 1; }
 
-void parallelFor(int64_t count, int64_t grain, const std::function<void(int64_t, int64_t)>& body) {
+void parallelFor(int64_t count, int64_t grain, const Body& body) {
   if (count <= 0) return;
   const int threads = threadCount();
   grain = std::max<int64_t>(1, grain);
@@ -150,12 +280,8 @@ void parallelFor(int64_t count, int64_t grain, const std::function<void(int64_t,
   }
   // A few chunks per thread balance uneven progress without much claiming overhead.
   const int64_t chunks = std::min<int64_t>((count + grain - 1) / grain, static_cast<int64_t>(threads) * 4);
-  auto job = std::make_shared<Job>();
-  job->body = &body;
-  job->count = count;
-  job->chunkSize = (count + chunks - 1) / chunks;
-  job->chunkCount = (count + job->chunkSize - 1) / job->chunkSize;
-  pool().run(job);
+  const int64_t chunkSize = (count + chunks - 1) / chunks;
+  pool().run(body, count, chunkSize, (count + chunkSize - 1) / chunkSize);
 }
 
 }  // namespace tdfast
