@@ -9,6 +9,7 @@ namespace avx2 {
 
 struct Vec {
   using Reg = __m256;
+  static constexpr bool kRealigns = false;  // no cross-lane join: gemvRealigned is not used
   static constexpr int kWidth = 8;
   static constexpr int kRegisters = 16;
   static __m256i firstN(int n) {
@@ -24,6 +25,7 @@ struct Vec {
   static Reg sub(Reg a, Reg b) { return _mm256_sub_ps(a, b); }
   static Reg mul(Reg a, Reg b) { return _mm256_mul_ps(a, b); }
   static Reg div(Reg a, Reg b) { return _mm256_div_ps(a, b); }
+  static Reg recip(Reg a) { return _mm256_div_ps(_mm256_set1_ps(1.0f), a); }  // rcp_ps's 12 bits need two steps
   static Reg fma(Reg a, Reg b, Reg c) { return _mm256_fmadd_ps(a, b, c); }
   static Reg abs(Reg a) { return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), a); }
   static float sum(Reg r) {
@@ -51,9 +53,14 @@ struct Vec {
     return _mm256_permutevar8x32_ps(sums, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
   }
   static Reg round(Reg r) { return _mm256_round_ps(r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
-  static Reg exp2i(Reg n) {
+  static Reg exp2i(Reg n) {  // 2^n for integral n in [-126, 127]
     __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
     return _mm256_castsi256_ps(bits);
+  }
+  // In two halves, each in [-75, 64] where 2^k is a normal float, so n = 128 and subnormal results come out right.
+  static Reg scale2(Reg p, Reg n) {
+    const Reg half = round(_mm256_mul_ps(n, _mm256_set1_ps(0.5f)));
+    return _mm256_mul_ps(_mm256_mul_ps(p, exp2i(half)), exp2i(_mm256_sub_ps(n, half)));
   }
   static Reg whereLess(Reg a, Reg b, Reg t, Reg f) { return _mm256_blendv_ps(f, t, _mm256_cmp_ps(a, b, _CMP_LT_OQ)); }
   static Reg whereGreater(Reg a, Reg b, Reg t, Reg f) { return _mm256_blendv_ps(f, t, _mm256_cmp_ps(a, b, _CMP_GT_OQ)); }

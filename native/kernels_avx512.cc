@@ -1,6 +1,7 @@
 // AVX-512F variant of the row kernels. Compiled with -mavx512f -mavx512dq -mfma; called only after
 // selectKernels() has seen AVX-512 support on the running CPU.
 #include <immintrin.h>
+#include <math.h>
 
 #define TDF_ISA avx512
 
@@ -22,6 +23,13 @@ struct Vec {
   static Reg sub(Reg a, Reg b) { return _mm512_sub_ps(a, b); }
   static Reg mul(Reg a, Reg b) { return _mm512_mul_ps(a, b); }
   static Reg div(Reg a, Reg b) { return _mm512_div_ps(a, b); }
+  // 14-bit estimate and one Newton step (~2^-28 relative; a division costs ~16 cycles per register here).
+  // The step is skipped where a is +inf (inf * 0 would make it NaN): rcp14 already gives the exact 0 there.
+  static Reg recip(Reg a) {
+    const Reg r = _mm512_rcp14_ps(a);
+    const __mmask16 finite = _mm512_cmp_ps_mask(a, _mm512_set1_ps(INFINITY), _CMP_LT_OQ);
+    return _mm512_mask_fmadd_ps(r, finite, _mm512_fnmadd_ps(a, r, _mm512_set1_ps(1.0f)), r);
+  }
   static Reg fma(Reg a, Reg b, Reg c) { return _mm512_fmadd_ps(a, b, c); }
   static Reg abs(Reg a) { return _mm512_abs_ps(a); }
   static float sum(Reg r) { return _mm512_reduce_add_ps(r); }
@@ -43,11 +51,18 @@ struct Vec {
     const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
     return _mm512_permutexvar_ps(order, sums);
   }
-  static Reg round(Reg r) { return _mm512_roundscale_ps(r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
-  static Reg exp2i(Reg n) {
-    __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(n), _mm512_set1_epi32(127)), 23);
-    return _mm512_castsi512_ps(bits);
+  // Realigning loads (gemvRealigned): x[i .. i+16) put together from the aligned registers around it.
+  static constexpr bool kRealigns = true;
+  using JoinIndex = __m512i;
+  static JoinIndex joinIndex(int shift) {
+    return _mm512_add_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(shift));
   }
+  static Reg join(Reg low, Reg high, JoinIndex index) { return _mm512_permutex2var_ps(low, index, high); }
+  static Reg loadAligned(const float* p) { return _mm512_load_ps(p); }
+  // Lanes [shift, 16) of the aligned register at p; the first `shift` lanes are neither read nor used.
+  static Reg loadAlignedFrom(const float* p, int shift) { return _mm512_maskz_load_ps(static_cast<__mmask16>(~firstN(shift)), p); }
+  static Reg round(Reg r) { return _mm512_roundscale_ps(r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static Reg scale2(Reg p, Reg n) { return _mm512_scalef_ps(p, n); }
   static Reg whereLess(Reg a, Reg b, Reg t, Reg f) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ), f, t); }
   static Reg whereGreater(Reg a, Reg b, Reg t, Reg f) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_GT_OQ), f, t); }
 };

@@ -9,6 +9,7 @@ namespace generic {
 
 struct Vec {
   struct Reg { float v[4]; };
+  static constexpr bool kRealigns = false;  // no cross-lane join: gemvRealigned is not used
   static constexpr int kWidth = 4;
   static constexpr int kRegisters = 16;
   template <class Op>
@@ -23,15 +24,16 @@ struct Vec {
   static Reg sub(Reg a, Reg b) { return map(a, b, [](float x, float y) { return x - y; }); }
   static Reg mul(Reg a, Reg b) { return map(a, b, [](float x, float y) { return x * y; }); }
   static Reg div(Reg a, Reg b) { return map(a, b, [](float x, float y) { return x / y; }); }
+  static Reg recip(Reg a) { return div(set1(1.0f), a); }
   static Reg fma(Reg a, Reg b, Reg c) { Reg r; for (int i = 0; i < 4; ++i) r.v[i] = a.v[i] * b.v[i] + c.v[i]; return r; }
   static Reg abs(Reg a) { Reg r; for (int i = 0; i < 4; ++i) r.v[i] = fabsf(a.v[i]); return r; }
   static float sum(Reg r) { return (r.v[0] + r.v[1]) + (r.v[2] + r.v[3]); }
   static float maxLane(Reg r) { return fmaxf(fmaxf(r.v[0], r.v[1]), fmaxf(r.v[2], r.v[3])); }
   static Reg sumRows(const Reg* acc) { Reg r; for (int i = 0; i < 4; ++i) r.v[i] = sum(acc[i]); return r; }
   static Reg round(Reg a) { Reg r; for (int i = 0; i < 4; ++i) r.v[i] = nearbyintf(a.v[i]); return r; }
-  static Reg exp2i(Reg n) {  // a NaN exponent stays NaN (casting it to int would be undefined)
+  static Reg scale2(Reg p, Reg n) {  // a NaN exponent stays NaN (casting it to int would be undefined)
     Reg r;
-    for (int i = 0; i < 4; ++i) r.v[i] = n.v[i] == n.v[i] ? ldexpf(1.0f, static_cast<int>(n.v[i])) : n.v[i];
+    for (int i = 0; i < 4; ++i) r.v[i] = n.v[i] == n.v[i] ? ldexpf(p.v[i], static_cast<int>(n.v[i])) : n.v[i];
     return r;
   }
   static Reg whereLess(Reg a, Reg b, Reg t, Reg f) { Reg r; for (int i = 0; i < 4; ++i) r.v[i] = a.v[i] < b.v[i] ? t.v[i] : f.v[i]; return r; }
