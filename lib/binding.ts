@@ -68,7 +68,8 @@ export interface NativeCudaWeights {
 
 export interface NativeWeights {
   runSync(x: Float32Array, rows: number, out: Float32Array): void;
-  runAsync(x: Float32Array, rows: number, out: Float32Array): Promise<void>;
+  /** Undefined when the call was small enough to compute before returning; else a promise of its end. */
+  runAsync(x: Float32Array, rows: number, out: Float32Array): Promise<void> | undefined;
   dispose(): void;
   /** e.g. "avx512/dot": the kernel variant these weights run on. */
   readonly kernels: string | null;

@@ -1,12 +1,11 @@
 // The op: y[..., u] = act(sum_f x[..., f] * kernel[f, u] + bias[u]) over every timestep at once.
 
-import { totalmem } from "node:os";
-
 import type { Activation, CanonicalActivation } from "./activations.js";
 import { resolveBackend, type BackendChoice } from "./backends/index.js";
 import type { Backend, PreparedDense } from "./backends/types.js";
 import { newDeviceBuffer } from "./backends/cuda.js";
 import { invalidSize, invalidType, invalidValue } from "./errors.js";
+import { allocateOutput } from "./output.js";
 import { Tensor, type BackendName, type TensorLike } from "./tensor.js";
 import { readActivation, readBackend, readBias, readInput, readKernel, readOptionsObject, readOut, type Input } from "./validate.js";
 
@@ -129,7 +128,9 @@ export class TimeDense {
       prepared.runSync!(input.data, input.rows, out);
       return Tensor.ofResult(out, outputShape, backend.name);
     }
-    return prepared.run(input.data, input.rows, out).then(() => Tensor.ofResult(out, outputShape, backend.name));
+    const pending = prepared.run(input.data, input.rows, out);
+    const result = () => Tensor.ofResult(out, outputShape, backend.name);
+    return pending === undefined ? Promise.resolve(result()) : pending.then(result);
   }
 
   // A cuda tensor in gives a cuda tensor out, computed where the data already is.
@@ -188,28 +189,6 @@ export class TimeDense {
       this.prepared.set(backend.name, prepared);
     }
     return prepared;
-  }
-}
-
-/**
- * The result buffer, or a RangeError when it cannot exist: more floats than a Float32Array holds, or more bytes
- * than the machine has memory (the OS would otherwise hand out pages until the process is killed).
- */
-const MACHINE_MEMORY = totalmem();
-// Large results skip zero-filling (every element is written by the backend before the result is returned):
-// a zeroed allocation of that size comes fresh from the OS, a page fault per 4 KiB, about 40 us per MiB here.
-const UNZEROED_MIN_BYTES = 64 * 1024;  // read once: it is a system call, and costs more than a small call's compute
-
-function allocateOutput(length: number): Float32Array {
-  const bytes = length * 4;
-  if (bytes > MACHINE_MEMORY)
-    throw invalidSize("out", `the result needs ${(bytes / 2 ** 30).toFixed(1)} GiB, more than this machine's ${(MACHINE_MEMORY / 2 ** 30).toFixed(1)} GiB of memory`);
-  try {
-    if (bytes < UNZEROED_MIN_BYTES) return new Float32Array(length);
-    const memory = Buffer.allocUnsafeSlow(bytes);
-    return new Float32Array(memory.buffer, memory.byteOffset, length);
-  } catch (error) {
-    throw invalidSize("out", `cannot allocate the result of ${length} floats: ${(error as Error).message}`);
   }
 }
 

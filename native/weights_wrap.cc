@@ -7,8 +7,9 @@
 namespace tdfast {
 namespace {
 
-// Async calls whose work (see denseWork) is below this run inline on the main thread and return a resolved
-// promise: a trip through the libuv pool costs tens of microseconds, more than such a call computes.
+// Async calls whose work (see denseWork) is below this run inline on the main thread and return undefined
+// (done): a trip through the libuv pool costs tens of microseconds, more than such a call computes, and the
+// library makes its own resolved promise for less than the native one costs.
 constexpr double kInlineWork = 1 << 20;
 
 
@@ -91,9 +92,7 @@ Napi::Value WeightsWrap::RunAsync(const Napi::CallbackInfo& info) {
   CallArgs args = callArgs(info, *weights);
   if (denseWork(args.rows, weights->features, weights->units) < kInlineWork) {
     denseForward(*weights, args.x.Data(), args.out.Data(), args.rows);
-    Napi::Promise::Deferred done = Napi::Promise::Deferred::New(env);
-    done.Resolve(env.Undefined());
-    return done.Promise();
+    return env.Undefined();
   }
   auto* worker = new DenseWorker(env, std::move(weights), args);  // deletes itself when done
   Napi::Promise promise = worker->Promise();

@@ -133,3 +133,33 @@ test("a one-off call sees a kernel changed in place since the last call", (t) =>
   t.notDeepEqual(before.data, after.data);
   check(t, "mutated kernel", after.data, { ...c, bias: null }, 4, 2, "linear");
 });
+
+// Small results are views into shared slabs (lib/output.ts): they must never overlap, and handing one result's
+// buffer to another thread must not take the others' memory with it.
+test("small results share slabs without overlapping, and survive a neighbour's transfer", async (t) => {
+  const { MessageChannel } = await import("node:worker_threads");
+  const c = makeCase(51, [200], 8, 5);  // 1000 floats: a pooled size
+  const layer = new TimeDense({ kernel: tensor(c.kernel, [8, 5]), bias: c.bias, activation: "tanh", backend: "cpu" });
+  const results = Array.from({ length: 40 }, () => layer.applySync(c.input));
+  const sharing = results.filter((r, i) => i > 0 && r.data.buffer === results[i - 1].data.buffer).length;
+  t.true(sharing >= 30, `consecutive small results come from one slab (${sharing} of 39 pairs did)`);
+  const ranges = results.map((r) => [r.data.buffer, r.data.byteOffset, r.data.byteOffset + r.data.byteLength]);
+  for (let i = 0; i < ranges.length; i++)
+    for (let j = i + 1; j < ranges.length; j++)
+      if (ranges[i][0] === ranges[j][0]) t.true(ranges[i][2] <= ranges[j][1] || ranges[j][2] <= ranges[i][1], `results ${i} and ${j} overlap`);
+  results[1].data.fill(7);
+  check(t, "a neighbour written over", results[0].data, c, 8, 5, "tanh");
+  check(t, "a neighbour written over", results[2].data, c, 8, 5, "tanh");
+
+  const { port1, port2 } = new MessageChannel();
+  const received = new Promise((resolve) => port2.once("message", resolve));
+  try {
+    port1.postMessage(results[3].data, [results[3].data.buffer]);
+  } catch (error) {
+    t.log(`transfer refused: ${error.message}`);  // newer Node versions throw for an untransferable buffer
+  }
+  for (const i of [0, 2, 3, 4]) check(t, `result ${i} after a transfer`, results[i].data, c, 8, 5, "tanh");
+  if (process.versions.node.split(".")[0] < 21) t.is((await received).length, 1000);
+  port1.close();
+  port2.close();
+});

@@ -16,8 +16,11 @@ export interface DenseSpec {
 
 /** Weights prepared once by a backend (packed, uploaded, or compiled into a session). */
 export interface PreparedDense {
-  /** x holds rows×F floats, out receives rows×U; neither overlaps the other (checked before). */
-  run(x: Float32Array, rows: number, out: Float32Array): Promise<void>;
+  /**
+   * x holds rows×F floats, out receives rows×U; neither overlaps the other (checked before). Returns undefined
+   * when out was filled before returning (small cpu calls), else a promise of the end.
+   */
+  run(x: Float32Array, rows: number, out: Float32Array): Promise<void> | undefined;
   /** Present only on backends that can compute synchronously. */
   runSync?(x: Float32Array, rows: number, out: Float32Array): void;
   /** Present only on the cuda backend: device memory in and out (rows×F and rows×U floats). */
