@@ -116,7 +116,7 @@ class BufferWrap : public Napi::ObjectWrap<BufferWrap> {
   // upload(source: Float32Array, async: boolean)
   Napi::Value Upload(const Napi::CallbackInfo& info) {
     auto memory = this->memory(info.Env());
-    Napi::Float32Array source = float32Arg(info, 0, "source", memory->bytes / 4);
+    const Float32Arg source = float32Arg(info, 0, "source", memory->bytes / 4);
     if (info[1].ToBoolean()) {
       const float* data = source.Data();
       return CudaWorker::Queue(info.Env(), [memory, data] { return tdcuda::copyToDevice(memory->pointer, data, memory->bytes); },
@@ -129,7 +129,7 @@ class BufferWrap : public Napi::ObjectWrap<BufferWrap> {
   // download(target: Float32Array, async: boolean)
   Napi::Value Download(const Napi::CallbackInfo& info) {
     auto memory = this->memory(info.Env());
-    Napi::Float32Array target = float32Arg(info, 0, "target", memory->bytes / 4);
+    const Float32Arg target = float32Arg(info, 0, "target", memory->bytes / 4);
     if (info[1].ToBoolean()) {
       float* data = target.Data();
       return CudaWorker::Queue(info.Env(), [memory, data] { return tdcuda::copyToHost(data, memory->pointer, memory->bytes); },
@@ -184,8 +184,8 @@ class CudaWeightsWrap : public Napi::ObjectWrap<CudaWeightsWrap> {
     Napi::Env env = info.Env();
     SharedWeights weights = live(env);
     const int64_t rows = integerArg(info, 1, "rows", kMaxRows);
-    Napi::Float32Array x = float32Arg(info, 0, "x", checkedProduct(env, rows, features_, "x"));
-    Napi::Float32Array out = float32Arg(info, 2, "out", checkedProduct(env, rows, units_, "out"));
+    const Float32Arg x = float32Arg(info, 0, "x", checkedProduct(env, rows, features_, "x"));
+    const Float32Arg out = float32Arg(info, 2, "out", checkedProduct(env, rows, units_, "out"));
     const float* input = x.Data();
     float* output = out.Data();
     const int activation = activation_;

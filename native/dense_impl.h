@@ -8,7 +8,7 @@
 // abs, sum(r) and maxLane(r) (horizontal; r without NaN for maxLane), sumRows(acc) (the horizontal sums of
 // kWidth registers as one register), round(r), scale2(p, n) (p * 2^n for integral n in [-150, 128], subnormal
 // and infinite results included), whereLess(a, b, t, f) and whereGreater(a, b, t, f) (ordered compare: a NaN
-// compares false and selects f), kRealigns (with joinIndex, join, loadAligned, loadAlignedFrom: gemvRealigned).
+// compares false and selects f).
 #pragma once
 
 #include <math.h>
@@ -212,51 +212,10 @@ void dotRows(const PackedWeights& w, const float* x, float* y, int64_t begin, in
   }
 }
 
-// U = 1 when x starts `shift` floats past a register-size boundary and F is a multiple of the register width
-// (V::kRealigns only). Then every register of every row straddles two cache lines, and an unaligned load
-// touches both: instead each aligned register of x is loaded once and the wanted one is put together from two
-// neighbours (V::join), a shuffle instead of a second cache-line access (1000 x 64, x 16 bytes past a line:
-// 3.7 us instead of 4.6 on one core). Node's large typed arrays start 16 bytes past a page boundary, so this is
-// the common case. Does whole steps of kRows rows while the aligned register after the step still holds rows
-// below `end`; returns the first row it did not do.
-template <class V, bool Fused>
-int64_t gemvRealigned(const PackedWeights& w, const float* x, float* y, int64_t begin, int64_t end, int shift) {
-  using R = typename V::Reg;
-  constexpr int kRows = V::kWidth;
-  const int64_t F = w.features;
-  const int vectors = w.features / V::kWidth;
-  const float* kernel = w.kernelByUnit.data();
-  const R bias = V::set1(w.bias[0]);
-  const typename V::JoinIndex join = V::joinIndex(shift);
-  int64_t m = begin;
-  if (m + kRows >= end) return m;
-  // The aligned register holding x[m*F]: its first `shift` lanes lie before the row (before x itself when
-  // m = 0), so they are not loaded.
-  const float* next = x + m * F - shift;
-  R current = V::loadAlignedFrom(next, shift);
-  for (; m + kRows < end; m += kRows) {
-    R acc[kRows];
-    for (int r = 0; r < kRows; ++r) {
-      R sum = V::zero();
-      for (int j = 0; j < vectors; ++j) {
-        next += V::kWidth;
-        const R following = V::loadAligned(next);
-        sum = V::fma(V::join(current, following, join), V::load(kernel + j * V::kWidth), sum);
-        current = following;
-      }
-      acc[r] = sum;
-    }
-    V::store(y + m, V::add(V::sumRows(acc), bias));
-  }
-  if (Fused) activateElementwise<V>(y + begin, m - begin, w.activation);
-  return m;
-}
-
 // U = 1: one row per SIMD lane, finished with one sumRows(). x is read row by row, kChunk registers of a row
 // at a time (contiguous bytes, which the hardware prefetchers follow best), against kChunk registers of the
-// kernel held in registers; a tail of F shorter than a chunk goes one register at a time. With Fused, an
-// activation that has a vector form is applied to the register of results before it is stored.
-template <class V, bool Fused>
+// kernel held in registers; a tail of F shorter than a chunk goes one register at a time.
+template <class V>
 void gemvRows(const PackedWeights& w, const float* x, float* y, int64_t begin, int64_t end) {
   using R = typename V::Reg;
   constexpr int kRows = V::kWidth;
@@ -265,12 +224,6 @@ void gemvRows(const PackedWeights& w, const float* x, float* y, int64_t begin, i
   const int F = w.features;
   const float* kernel = w.kernelByUnit.data();
   const R bias = V::set1(w.bias[0]);
-  if constexpr (V::kRealigns) {
-    const uintptr_t address = reinterpret_cast<uintptr_t>(x);
-    const int shift = static_cast<int>(address / sizeof(float) % V::kWidth);
-    if (address % sizeof(float) == 0 && shift != 0 && F % V::kWidth == 0)
-      begin = gemvRealigned<V, Fused>(w, x, y, begin, end, shift);
-  }
   for (int64_t m = begin; m < end; m += kRows) {
     const int rows = static_cast<int>(minOf<int64_t>(kRows, end - m));
     const float* xRow[kRows];
@@ -289,8 +242,7 @@ void gemvRows(const PackedWeights& w, const float* x, float* y, int64_t begin, i
       const R wv = V::loadN(kernel + f, n);
       for (int r = 0; r < kRows; ++r) acc[r] = V::fma(V::loadN(xRow[r] + f, n), wv, acc[r]);
     }
-    R sums = V::add(V::sumRows(acc), bias);
-    if (Fused) sums = activateV<V>(w.activation, sums);
+    const R sums = V::add(V::sumRows(acc), bias);
     if (rows == kRows) V::store(y + m, sums); else V::storeN(y + m, sums, rows);
   }
 }
@@ -348,13 +300,9 @@ constexpr int64_t kActivationBlockFloats = 4096;
 template <class V>
 void denseRows(const PackedWeights& w, const float* x, float* y, int64_t begin, int64_t end) {
   using RowFn = void (*)(const PackedWeights&, const float*, float*, int64_t, int64_t);
-  if (w.units == 1 && hasVectorForm(w.activation)) {
-    gemvRows<V, true>(w, x, y, begin, end);
-    return;
-  }
   RowFn compute = nullptr;
   if (w.usesDotPath()) {
-    static constexpr RowFn dot[] = {gemvRows<V, false>, dotRows<V, 2>, dotRows<V, 3>, dotRows<V, 4>};
+    static constexpr RowFn dot[] = {gemvRows<V>, dotRows<V, 2>, dotRows<V, 3>, dotRows<V, 4>};
     static_assert(sizeof(dot) / sizeof(dot[0]) == kDotPathMaxUnits, "one dot kernel per unit count");
     compute = dot[w.units - 1];
   } else {

@@ -9,7 +9,6 @@ namespace avx2 {
 
 struct Vec {
   using Reg = __m256;
-  static constexpr bool kRealigns = false;  // no cross-lane join: gemvRealigned is not used
   static constexpr int kWidth = 8;
   static constexpr int kRegisters = 16;
   static __m256i firstN(int n) {

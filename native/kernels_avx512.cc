@@ -51,16 +51,6 @@ struct Vec {
     const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
     return _mm512_permutexvar_ps(order, sums);
   }
-  // Realigning loads (gemvRealigned): x[i .. i+16) put together from the aligned registers around it.
-  static constexpr bool kRealigns = true;
-  using JoinIndex = __m512i;
-  static JoinIndex joinIndex(int shift) {
-    return _mm512_add_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(shift));
-  }
-  static Reg join(Reg low, Reg high, JoinIndex index) { return _mm512_permutex2var_ps(low, index, high); }
-  static Reg loadAligned(const float* p) { return _mm512_load_ps(p); }
-  // Lanes [shift, 16) of the aligned register at p; the first `shift` lanes are neither read nor used.
-  static Reg loadAlignedFrom(const float* p, int shift) { return _mm512_maskz_load_ps(static_cast<__mmask16>(~firstN(shift)), p); }
   static Reg round(Reg r) { return _mm512_roundscale_ps(r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static Reg scale2(Reg p, Reg n) { return _mm512_scalef_ps(p, n); }
   static Reg whereLess(Reg a, Reg b, Reg t, Reg f) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ), f, t); }

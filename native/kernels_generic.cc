@@ -9,7 +9,6 @@ namespace generic {
 
 struct Vec {
   struct Reg { float v[4]; };
-  static constexpr bool kRealigns = false;  // no cross-lane join: gemvRealigned is not used
   static constexpr int kWidth = 4;
   static constexpr int kRegisters = 16;
   template <class Op>

@@ -26,22 +26,25 @@ void throwDisposed(Napi::Env env, const std::string& what) {
   throw error;
 }
 
-Napi::Float32Array float32Arg(const Napi::CallbackInfo& info, size_t index, const char* name, uint64_t expectedLength) {
+Float32Arg float32Arg(const Napi::CallbackInfo& info, size_t index, const char* name, uint64_t expectedLength) {
   Napi::Value value = info[index];
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (napi_get_typedarray_info(info.Env(), value, &type, &length, &data, nullptr, nullptr) != napi_ok ||
+      type != napi_float32_array)
     throwTypeError(info.Env(), std::string(name) + ": expected a Float32Array");
-  Napi::Float32Array array = value.As<Napi::Float32Array>();
-  if (array.ElementLength() != expectedLength)
+  if (length != expectedLength)
     throwRangeError(info.Env(), std::string(name) + ": expected " + std::to_string(expectedLength) +
-                                    " elements, got " + std::to_string(array.ElementLength()) +
-                                    (array.ElementLength() == 0 ? " (is its ArrayBuffer detached?)" : ""));
-  return array;
+                                    " elements, got " + std::to_string(length) +
+                                    (length == 0 ? " (is its ArrayBuffer detached?)" : ""));
+  return Float32Arg(value.As<Napi::Object>(), static_cast<float*>(data), length);
 }
 
 int64_t integerArg(const Napi::CallbackInfo& info, size_t index, const char* name, int64_t max) {
-  Napi::Value value = info[index];
-  if (!value.IsNumber()) throwTypeError(info.Env(), std::string(name) + ": expected a number");
-  const double number = value.As<Napi::Number>().DoubleValue();
+  double number = 0;
+  if (napi_get_value_double(info.Env(), info[index], &number) != napi_ok)  // napi_number_expected
+    throwTypeError(info.Env(), std::string(name) + ": expected a number");
   if (!(number >= 0) || number > static_cast<double>(max) || std::floor(number) != number)
     throwRangeError(info.Env(), std::string(name) + ": expected an integer in [0, " + std::to_string(max) + "]");
   return static_cast<int64_t>(number);
@@ -61,7 +64,7 @@ WeightArgs weightArgs(const Napi::CallbackInfo& info) {
   const int64_t units = integerArg(info, 3, "units", kMaxDimension);
   const int64_t activation = integerArg(info, 4, "activation", kActivationCount - 1);
   if (features == 0 || units == 0) throwRangeError(env, "kernel: features and units must be at least 1");
-  Napi::Float32Array kernel = float32Arg(info, 0, "kernel", checkedProduct(env, features, units, "kernel"));
+  const Float32Arg kernel = float32Arg(info, 0, "kernel", checkedProduct(env, features, units, "kernel"));
   const float* bias = nullptr;
   if (!info[1].IsNull() && !info[1].IsUndefined()) bias = float32Arg(info, 1, "bias", units).Data();
   return WeightArgs{kernel.Data(), bias, static_cast<int>(features), static_cast<int>(units), static_cast<Activation>(activation)};

@@ -14,8 +14,8 @@ constexpr double kInlineWork = 1 << 20;
 
 
 struct CallArgs {
-  Napi::Float32Array x;
-  Napi::Float32Array out;
+  Float32Arg x;
+  Float32Arg out;
   int64_t rows;
 };
 

@@ -19,9 +19,8 @@ for (const [rows, F, U] of [[33, 1, 1], [101, 3, 2], [19, 17, 3], [20, 64, 4], [
     checked += y.data.length;
   }
 }
-// U = 1 with x starting at every float offset within a 64-byte line (the AVX-512 kernel realigns its loads when
-// F is a multiple of 16 and x is not line-aligned), over row counts that end inside and on a 16-row step and that
-// are split over threads.
+// U = 1 with x starting at every float offset within a 64-byte line, over row counts that end inside and on a
+// 16-row step and that are split over threads.
 const backing = randomArray(1600 * 64 + 16, random, 3);
 for (const [rows, F] of [[1, 16], [17, 16], [33, 64], [40, 48], [47, 100], [1500, 64]]) {
   const kernel = randomArray(F, random, 2 / Math.sqrt(F));
