@@ -9,6 +9,7 @@ namespace avx2 {
 
 struct Vec {
   using Reg = __m256;
+  static constexpr bool kMaskedFma = false;  // gemvShifted is AVX-512 only
   static constexpr int kWidth = 8;
   static constexpr int kRegisters = 16;
   static __m256i firstN(int n) {

@@ -51,6 +51,15 @@ struct Vec {
     const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
     return _mm512_permutexvar_ps(order, sums);
   }
+  // Masked lanes for gemvShifted.
+  static constexpr bool kMaskedFma = true;
+  using Mask = __mmask16;
+  static Mask lanesFrom(int n) { return static_cast<Mask>(~firstN(n)); }
+  static Mask lanesBelow(int n) { return firstN(n); }
+  static Reg loadAligned(const float* p) { return _mm512_load_ps(p); }
+  static Reg loadAlignedMasked(const float* p, Mask m) { return _mm512_maskz_load_ps(m, p); }  // unmasked lanes unread
+  static Reg mulMasked(Mask m, Reg a, Reg b) { return _mm512_maskz_mul_ps(m, a, b); }
+  static Reg fmaMasked(Mask m, Reg a, Reg b, Reg c) { return _mm512_mask3_fmadd_ps(a, b, c, m); }
   static Reg round(Reg r) { return _mm512_roundscale_ps(r, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
   static Reg scale2(Reg p, Reg n) { return _mm512_scalef_ps(p, n); }
   static Reg whereLess(Reg a, Reg b, Reg t, Reg f) { return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ), f, t); }

@@ -9,6 +9,7 @@ namespace generic {
 
 struct Vec {
   struct Reg { float v[4]; };
+  static constexpr bool kMaskedFma = false;  // gemvShifted is AVX-512 only
   static constexpr int kWidth = 4;
   static constexpr int kRegisters = 16;
   template <class Op>

@@ -21,8 +21,8 @@ for (const [rows, F, U] of [[33, 1, 1], [101, 3, 2], [19, 17, 3], [20, 64, 4], [
 }
 // U = 1 with x starting at every float offset within a 64-byte line, over row counts that end inside and on a
 // 16-row step and that are split over threads.
-const backing = randomArray(1600 * 64 + 16, random, 3);
-for (const [rows, F] of [[1, 16], [17, 16], [33, 64], [40, 48], [47, 100], [1500, 64]]) {
+const backing = randomArray(1600 * 64 + 16, random, 3);  // holds the largest case below
+for (const [rows, F] of [[1, 16], [17, 16], [33, 64], [40, 48], [47, 100], [18, 1024], [17, 1040], [1500, 64]]) {
   const kernel = randomArray(F, random, 2 / Math.sqrt(F));
   const bias = randomArray(1, random);
   for (let offset = 0; offset < 16; offset++) {
@@ -31,6 +31,27 @@ for (const [rows, F] of [[1, 16], [17, 16], [33, 64], [40, 48], [47, 100], [1500
       const y = timeDenseSync(tensor(x, [rows, F]), { kernel: tensor(kernel, [F, 1]), bias, activation }, { backend: "cpu" });
       const bad = firstMismatch(y.data, referenceDense(x, rows, F, kernel, bias, 1, activation));
       if (bad >= 0) failures.push(`${activation} ${rows}x${F}->1 at x offset ${offset}: row ${bad}`);
+      checked += y.data.length;
+    }
+  }
+}
+
+// Non-finite values at the first and last feature of a row, at every offset of x: the AVX-512 kernel for offset
+// rows splits registers between neighbouring rows, and a neighbour's NaN or inf must not reach this row.
+for (const F of [16, 64]) {
+  const rows = 40;
+  const kernel = randomArray(F, random, 2 / Math.sqrt(F));
+  const bias = randomArray(1, random);
+  for (let offset = 0; offset < 16; offset++) {
+    const x = backing.slice(0, rows * F + 16).subarray(offset, offset + rows * F);  // a copy to write into
+    x[5 * F] = Number.NaN;
+    x[9 * F + F - 1] = Number.POSITIVE_INFINITY;
+    x[20 * F] = Number.NEGATIVE_INFINITY;
+    x[20 * F + F - 1] = Number.NaN;
+    for (const activation of ["linear", "sigmoid"]) {
+      const y = timeDenseSync(tensor(x, [rows, F]), { kernel: tensor(kernel, [F, 1]), bias, activation }, { backend: "cpu" });
+      const bad = firstMismatch(y.data, referenceDense(x, rows, F, kernel, bias, 1, activation));
+      if (bad >= 0) failures.push(`${activation} ${rows}x${F}->1 with non-finite x at offset ${offset}: row ${bad} is ${y.data[bad]}`);
       checked += y.data.length;
     }
   }
