@@ -44,9 +44,10 @@ export function readInput(x: unknown): Input {
   if (x instanceof Tensor && x.device === "cuda") {
     const features = x.shape[x.shape.length - 1]!;
     if (x.shape.length < 2) throw invalidSize("x.shape", `expected rank >= 2 ([..., features]), got rank ${x.shape.length}`);
-    const leading = x.shape.slice(0, -1);
+    const leading = leadingAxes(x.shape);
     return { data: null, deviceBuffer: x.deviceBuffer!, leading, rows: leading.reduce((a, b) => a * b, 1), features };
   }
+  if (x instanceof Tensor) return hostTensorInput(x);
   const data = float32Data("x.data", x.data);
   const shapeValue = x.shape ?? x.dims;
   if (shapeValue === undefined) throw invalidType("x.shape", "an array of non-negative integers", shapeValue);
@@ -58,6 +59,24 @@ export function readInput(x: unknown): Input {
   const features = shape[shape.length - 1]!;
   const leading = shape.slice(0, -1);
   return { data, leading, rows: leading.reduce((a, b) => a * b, 1), features };
+}
+
+/** A host Tensor's shape was checked when it was made; only its rank and a detached buffer are left to check. */
+function hostTensorInput(x: Tensor): Input {
+  const { data, shape, size } = x;
+  if (shape.length < 2) throw invalidSize("x.shape", `expected rank >= 2 ([..., features]), got rank ${shape.length}`);
+  if (data.length !== size)
+    throw invalidSize("x.data", `shape [${shape.join(", ")}] needs ${size} elements, got ${data.length}${detachedHint(data)}`);
+  const features = shape[shape.length - 1]!;
+  const leading = leadingAxes(shape);
+  return { data, leading, rows: features === 0 ? leading.reduce((a, b) => a * b, 1) : size / features, features };
+}
+
+/** All axes but the last. A loop: slice() of a frozen array (a Tensor's shape) takes ~200 ns, this ~20 ns. */
+function leadingAxes(shape: readonly number[]): number[] {
+  const leading = new Array<number>(shape.length - 1);
+  for (let i = 0; i < leading.length; i++) leading[i] = shape[i]!;
+  return leading;
 }
 
 export interface KernelArg {

@@ -99,7 +99,7 @@ void denseForward(const PackedWeights& weights, const float* x, float* y, int64_
   }
   const int64_t blocks = (rows + kRowBlock - 1) / kRowBlock;
   const int64_t chunks = std::max<int64_t>(2, static_cast<int64_t>(work / kParallelWork));
-  parallelFor(blocks, std::max<int64_t>(1, blocks / chunks), [&](int64_t begin, int64_t end) {
+  parallelFor(blocks, (blocks + chunks - 1) / chunks, [&](int64_t begin, int64_t end) {
     weights.kernels->rows(weights, x, y, begin * kRowBlock, std::min(rows, end * kRowBlock));
   });
 }

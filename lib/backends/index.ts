@@ -33,14 +33,16 @@ export function backends(): BackendsReport {
 /** The backend to run on, or an Error saying why the requested one cannot be used. */
 // Availability cannot change within a process (the addon, the GPU and onnxruntime-node are probed once), so a
 // successful resolution is remembered: calls then skip the probe.
-const resolved = new Map<string, Backend>();
+// (Two maps keyed by the choice itself: building a key string per call cost a hash computation per call.)
+const resolvedAsync = new Map<BackendChoice, Backend>();
+const resolvedSync = new Map<BackendChoice, Backend>();
 
 export function resolveBackend(choice: BackendChoice, sync: boolean): Backend {
-  const key = sync ? `${choice}/sync` : choice;
-  let backend = resolved.get(key);
+  const resolved = sync ? resolvedSync : resolvedAsync;
+  let backend = resolved.get(choice);
   if (!backend) {
     backend = resolveUncached(choice, sync);
-    resolved.set(key, backend);
+    resolved.set(choice, backend);
   }
   return backend;
 }
