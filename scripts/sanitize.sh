@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
-# Builds the native code with AddressSanitizer and UndefinedBehaviorSanitizer (CPU backend, cmake-js, into
-# build-sanitize/) and runs the test suite against that binary (TDFAST_ADDON points tdfast at it).
+# Runs a thread-pool stress test under ThreadSanitizer, then builds the native code with AddressSanitizer and
+# UndefinedBehaviorSanitizer (CPU backend, cmake-js, into build-sanitize/) and runs the test suite against that
+# binary (TDFAST_ADDON points tdfast at it).
 # Any sanitizer report aborts the test process that hit it, so the suite fails. Usage: npm run sanitize
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The thread pool under ThreadSanitizer first: its lock-free hand-over is where a data race would hide.
+mkdir -p build-sanitize
+g++ -std=c++17 -O1 -g -fsanitize=thread test/native/pool-stress.cc native/thread_pool.cc -lpthread \
+  -o build-sanitize/pool-stress
+TSAN_OPTIONS="halt_on_error=1" TDFAST_THREADS=3 build-sanitize/pool-stress
+
 flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g"
 cmake_js=node_modules/cmake-js/bin/cmake-js
 node "$cmake_js" configure -O build-sanitize --CDTDFAST_CUDA=OFF --CDCMAKE_BUILD_TYPE=RelWithDebInfo \
