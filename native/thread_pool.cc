@@ -204,11 +204,17 @@ class Pool {
   }
 
  private:
-  // New work has been published (with seq_cst): wakes workers blocked on wake_. The empty critical section
-  // orders this notify after the check of any worker that looked for work just before it slept.
+  // New work has been published (with seq_cst): wakes workers blocked on wake_, once per sleep. A woken
+  // worker can take a few hundred microseconds to run again on a virtual machine; notifying it again on every
+  // call meanwhile cost each call a system call. wakeSent_ and sleeping_ are decided under mutex_: a worker
+  // counted in sleeping_ is then inside wait(), and it clears wakeSent_ (under mutex_) once it runs again.
   void wakeSleepers() {
-    if (sleeping_.load(std::memory_order_seq_cst) == 0) return;
-    { std::lock_guard<std::mutex> lock(mutex_); }
+    if (sleeping_.load(std::memory_order_seq_cst) == 0 || wakeSent_.load(std::memory_order_relaxed)) return;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (sleeping_.load(std::memory_order_relaxed) == 0 || wakeSent_.load(std::memory_order_relaxed)) return;
+      wakeSent_.store(true, std::memory_order_relaxed);
+    }
     wake_.notify_all();
   }
 
@@ -227,11 +233,12 @@ class Pool {
             queue_.pop_front();  // every chunk of it is taken: its owner waits for the rest
           return stopping_.load(std::memory_order_relaxed) || !queue_.empty() || posted_.claimable();
         };
-        if (!hasWork()) {
-          sleeping_.fetch_add(1, std::memory_order_seq_cst);
-          wake_.wait(lock, hasWork);
-          sleeping_.fetch_sub(1, std::memory_order_seq_cst);
-        }
+        // Counted as sleeping before the last look for work, so that a caller publishing meanwhile notifies.
+        // Any wake-up, even a spurious one, goes back to spinning: calls are coming in again.
+        sleeping_.fetch_add(1, std::memory_order_seq_cst);
+        if (!hasWork()) wake_.wait(lock);
+        sleeping_.fetch_sub(1, std::memory_order_relaxed);
+        wakeSent_.store(false, std::memory_order_relaxed);
         if (stopping_.load(std::memory_order_relaxed)) return;
         if (!queue_.empty()) job = queue_.front();
         seen = queued_.load(std::memory_order_acquire);
@@ -248,6 +255,7 @@ class Pool {
   std::atomic<bool> stopping_{false};  // set under mutex_ for the waiters; read without it by spinners
   std::atomic<uint64_t> queued_{0};    // jobs ever queued: spinning workers watch it change
   alignas(64) std::atomic<int> sleeping_{0};  // workers blocked on wake_, so run() can skip the notify
+  std::atomic<bool> wakeSent_{false};         // a notify is on its way to the sleepers (written under mutex_)
 };
 
 int configuredThreads() {
