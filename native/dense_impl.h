@@ -163,14 +163,13 @@ void activateRows(float* y, int64_t rows, int units, Activation act) {
 }
 
 // Registers left for accumulators after the operands, split between units (dot path) or panel vectors.
-// U = 1 takes one row per SIMD lane, so that one sumRows() finishes them all.
 template <class V, int Units>
 constexpr int dotRowsPerStep() {
-  return Units == 1 ? V::kWidth : maxOf(1, minOf(8, (V::kRegisters - 4) / (Units + 1)));
+  return maxOf(1, minOf(8, (V::kRegisters - 4) / (Units + 1)));
 }
 
-// Small U: each output is a dot product of a row of x with a row of kernelByUnit. Several rows at once give
-// independent FMA chains; x is read once, straight from the caller's buffer.
+// Small U from 2 (U = 1 is gemvRows): each output is a dot product of a row of x with a row of kernelByUnit.
+// Several rows at once give independent FMA chains; x is read once, straight from the caller's buffer.
 template <class V, int Units>
 void dotRows(const PackedWeights& w, const float* x, float* y, int64_t begin, int64_t end) {
   using R = typename V::Reg;
@@ -203,14 +202,8 @@ void dotRows(const PackedWeights& w, const float* x, float* y, int64_t begin, in
         for (int r = 0; r < kRows; ++r) acc[u][r] = V::fma(xv[r], wv, acc[u][r]);
       }
     }
-    if (Units == 1) {
-      static_assert(Units != 1 || kRows == V::kWidth, "U = 1 keeps one row per lane");
-      const R sums = V::add(V::sumRows(acc[0]), V::set1(bias[0]));
-      if (rows == kRows) V::store(y + m, sums); else V::storeN(y + m, sums, rows);
-    } else {
-      for (int r = 0; r < rows; ++r)
-        for (int u = 0; u < Units; ++u) y[(m + r) * Units + u] = V::sum(acc[u][r]) + bias[u];
-    }
+    for (int r = 0; r < rows; ++r)
+      for (int u = 0; u < Units; ++u) y[(m + r) * Units + u] = V::sum(acc[u][r]) + bias[u];
   }
 }
 

@@ -38,7 +38,7 @@ Float32Arg float32Arg(const Napi::CallbackInfo& info, size_t index, const char* 
     throwRangeError(info.Env(), std::string(name) + ": expected " + std::to_string(expectedLength) +
                                     " elements, got " + std::to_string(length) +
                                     (length == 0 ? " (is its ArrayBuffer detached?)" : ""));
-  return Float32Arg(value.As<Napi::Object>(), static_cast<float*>(data), length);
+  return Float32Arg(value.As<Napi::Object>(), static_cast<float*>(data));
 }
 
 int64_t integerArg(const Napi::CallbackInfo& info, size_t index, const char* name, int64_t max) {

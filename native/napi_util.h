@@ -21,20 +21,18 @@ constexpr int64_t kMaxRows = (int64_t{1} << 53) - 1;       // the largest exact 
 // Throws an Error with code ERR_TDFAST_DISPOSED: "<what> was disposed".
 [[noreturn]] void throwDisposed(Napi::Env env, const std::string& what);
 
-// A Float32Array argument: its memory and length, read with one napi_get_typedarray_info call (each call tests
+// A Float32Array argument (its length already checked): its memory, read with one napi_get_typedarray_info call (each call tests
 // the value against every typed-array kind in turn: two calls per array were a third of a small call's N-API
 // cost), and the array itself, to keep alive while an async call uses its memory.
 class Float32Arg {
  public:
-  Float32Arg(Napi::Object array, float* data, size_t length) : array_(array), data_(data), length_(length) {}
+  Float32Arg(Napi::Object array, float* data) : array_(array), data_(data) {}
   float* Data() const { return data_; }
-  size_t ElementLength() const { return length_; }
   operator Napi::Object() const { return array_; }
 
  private:
   Napi::Object array_;
   float* data_;
-  size_t length_;
 };
 
 // The argument as a Float32Array of exactly `expectedLength` elements (a detached buffer has length 0).

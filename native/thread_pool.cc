@@ -69,13 +69,26 @@ struct Completion {
   }
 };
 
+// A job: body over [0, count) in chunkCount chunks of chunkSize (the last one shorter).
+struct Chunks {
+  const Body* body = nullptr;
+  int64_t count = 0;
+  int64_t chunkSize = 0;
+  int64_t chunkCount = 0;
+
+  // Runs one chunk and counts it done.
+  void run(int64_t chunk, Completion& completion) const {
+    const int64_t begin = chunk * chunkSize;
+    (*body)(begin, std::min(count, begin + chunkSize));
+    completion.chunkDone(chunkCount);
+  }
+};
+
 // A job handed out through the queue (when the posted slot below is taken): shared with the workers that take
 // it, claimed chunk by chunk.
 struct QueuedJob {
-  const Body* body;
-  int64_t count;
-  int64_t chunkSize;
-  int64_t chunkCount;
+  explicit QueuedJob(const Chunks& job) : chunks(job) {}
+  const Chunks chunks;
   alignas(64) std::atomic<int64_t> nextChunk{0};
   Completion completion;
 
@@ -83,10 +96,8 @@ struct QueuedJob {
   void work() {
     for (;;) {
       const int64_t chunk = nextChunk.fetch_add(1, std::memory_order_relaxed);
-      if (chunk >= chunkCount) return;
-      const int64_t begin = chunk * chunkSize;
-      (*body)(begin, std::min(count, begin + chunkSize));
-      completion.chunkDone(chunkCount);
+      if (chunk >= chunks.chunkCount) return;
+      chunks.run(chunk, completion);
     }
   }
 };
@@ -105,62 +116,54 @@ class PostedJob {
   // Publishes the job with chunk 0 already claimed by the owner, runs chunks until none are left, waits for
   // the workers' chunks and gives the slot up.
   template <class AfterPublish>
-  void run(const Body& body, int64_t count, int64_t chunkSize, int64_t chunkCount, AfterPublish afterPublish) {
-    body_ = &body;
-    count_ = count;
-    chunkSize_ = chunkSize;
-    chunkCount_ = chunkCount;
+  void run(const Chunks& job, AfterPublish afterPublish) {
+    chunks_ = job;
     completion_.chunksDone.store(0, std::memory_order_relaxed);
     const uint64_t generation = (state_.load(std::memory_order_relaxed) >> 32) + 1;
-    state_.store(generation << 32 | uint64_t{1} << 16 | static_cast<uint64_t>(chunkCount), std::memory_order_seq_cst);
+    state_.store(generation << 32 | kNextChunk | static_cast<uint64_t>(job.chunkCount), std::memory_order_seq_cst);
     afterPublish();
     int64_t chunk = 0;
-    do runChunk(chunk); while (claim(chunk));
-    completion_.wait(chunkCount);
+    do chunks_.run(chunk, completion_); while (claim(chunk));
+    completion_.wait(job.chunkCount);
     owned_.store(false, std::memory_order_release);
   }
 
   bool claimable() const {
     const uint64_t state = state_.load(std::memory_order_seq_cst);
-    return ((state >> 16) & 0xffff) < (state & 0xffff);
+    return nextChunk(state) < chunkCount(state);
   }
 
-  // A worker's part: claims and runs chunks while any are left. Returns whether it ran one.
+  // A worker's part: claims and runs chunks while any are left. Returns whether it ran one. Its chunkDone() is
+  // the last touch of chunks_: the owner may reuse them after it.
   bool help() {
     int64_t chunk;
     bool ran = false;
     while (claim(chunk)) {
-      runChunk(chunk);
+      chunks_.run(chunk, completion_);
       ran = true;
     }
     return ran;
   }
 
  private:
+  static constexpr uint64_t kNextChunk = uint64_t{1} << 16;  // one in the next-chunk field of state_
+  static uint64_t nextChunk(uint64_t state) { return (state >> 16) & 0xffff; }
+  static uint64_t chunkCount(uint64_t state) { return state & 0xffff; }
+
   bool claim(int64_t& chunk) {
     uint64_t state = state_.load(std::memory_order_acquire);
     for (;;) {
-      const uint64_t next = (state >> 16) & 0xffff;
-      if (next >= (state & 0xffff)) return false;
-      if (state_.compare_exchange_weak(state, state + (uint64_t{1} << 16), std::memory_order_acq_rel, std::memory_order_acquire)) {
-        chunk = static_cast<int64_t>(next);
+      if (nextChunk(state) >= chunkCount(state)) return false;
+      if (state_.compare_exchange_weak(state, state + kNextChunk, std::memory_order_acq_rel, std::memory_order_acquire)) {
+        chunk = static_cast<int64_t>(nextChunk(state));
         return true;
       }
     }
   }
 
-  void runChunk(int64_t chunk) {
-    const int64_t begin = chunk * chunkSize_;
-    (*body_)(begin, std::min(count_, begin + chunkSize_));
-    completion_.chunkDone(chunkCount_);  // the last touch of the fields: the owner may reuse them after it
-  }
-
-  // Workers spin on this line; the fields they read after a claim sit in it too.
+  // Workers spin on this line; the job they read after a claim sits in it too.
   alignas(64) std::atomic<uint64_t> state_{0};
-  const Body* body_ = nullptr;
-  int64_t count_ = 0;
-  int64_t chunkSize_ = 0;
-  int64_t chunkCount_ = 0;
+  Chunks chunks_;
   Completion completion_;
   alignas(64) std::atomic<bool> owned_{false};
 };
@@ -183,16 +186,12 @@ class Pool {
   }
   int workers() const { return static_cast<int>(threads_.size()); }
 
-  void run(const Body& body, int64_t count, int64_t chunkSize, int64_t chunkCount) {
-    if (chunkCount <= PostedJob::kMaxChunks && posted_.tryOwn()) {
-      posted_.run(body, count, chunkSize, chunkCount, [&] { wakeSleepers(); });
+  void run(const Chunks& chunks) {
+    if (chunks.chunkCount <= PostedJob::kMaxChunks && posted_.tryOwn()) {
+      posted_.run(chunks, [&] { wakeSleepers(); });
       return;
     }
-    auto job = std::make_shared<QueuedJob>();
-    job->body = &body;
-    job->count = count;
-    job->chunkSize = chunkSize;
-    job->chunkCount = chunkCount;
+    auto job = std::make_shared<QueuedJob>(chunks);
     {
       std::lock_guard<std::mutex> lock(mutex_);
       queue_.push_back(job);
@@ -200,7 +199,7 @@ class Pool {
     }
     wakeSleepers();
     job->work();
-    job->completion.wait(chunkCount);
+    job->completion.wait(chunks.chunkCount);
   }
 
  private:
@@ -229,7 +228,7 @@ class Pool {
       {
         std::unique_lock<std::mutex> lock(mutex_);
         const auto hasWork = [&] {
-          while (!queue_.empty() && queue_.front()->nextChunk.load(std::memory_order_relaxed) >= queue_.front()->chunkCount)
+          while (!queue_.empty() && queue_.front()->nextChunk.load(std::memory_order_relaxed) >= queue_.front()->chunks.chunkCount)
             queue_.pop_front();  // every chunk of it is taken: its owner waits for the rest
           return stopping_.load(std::memory_order_relaxed) || !queue_.empty() || posted_.claimable();
         };
@@ -289,7 +288,7 @@ void parallelFor(int64_t count, int64_t grain, const Body& body) {
   // A few chunks per thread balance uneven progress without much claiming overhead.
   const int64_t chunks = std::min<int64_t>((count + grain - 1) / grain, static_cast<int64_t>(threads) * 4);
   const int64_t chunkSize = (count + chunks - 1) / chunks;
-  pool().run(body, count, chunkSize, (count + chunkSize - 1) / chunkSize);
+  pool().run(Chunks{&body, count, chunkSize, (count + chunkSize - 1) / chunkSize});
 }
 
 }  // namespace tdfast
