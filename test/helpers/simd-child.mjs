@@ -8,15 +8,20 @@ import { firstMismatch, randomArray, randomGenerator, referenceDense } from "./r
 const random = randomGenerator(77);
 const failures = [];
 let checked = 0;
+
+/** Computes rows×F → U on the cpu backend and records a failure (prefixed by `label`) at its first mismatch. */
+function checkCpu(label, x, rows, F, kernel, bias, U, activation) {
+  const y = timeDenseSync(tensor(x, [rows, F]), { kernel: tensor(kernel, [F, U]), bias, activation }, { backend: "cpu" });
+  const bad = firstMismatch(y.data, referenceDense(x, rows, F, kernel, bias, U, activation));
+  if (bad >= 0) failures.push(`${activation} ${rows}x${F}->${U}${label} at ${bad}: got ${y.data[bad]}`);
+  checked += y.data.length;
+}
+
 for (const [rows, F, U] of [[33, 1, 1], [101, 3, 2], [19, 17, 3], [20, 64, 4], [29, 9, 5], [13, 40, 16], [11, 33, 33], [7, 100, 70], [5, 300, 130]]) {
   for (const activation of ACTIVATIONS) {
     const x = randomArray(rows * F, random, 3);
     const kernel = randomArray(F * U, random, 2 / Math.sqrt(F));
-    const bias = randomArray(U, random);
-    const y = timeDenseSync(tensor(x, [rows, F]), { kernel: tensor(kernel, [F, U]), bias, activation }, { backend: "cpu" });
-    const bad = firstMismatch(y.data, referenceDense(x, rows, F, kernel, bias, U, activation));
-    if (bad >= 0) failures.push(`${activation} ${rows}x${F}->${U} at ${bad}`);
-    checked += y.data.length;
+    checkCpu("", x, rows, F, kernel, randomArray(U, random), U, activation);
   }
 }
 // U = 1 with x starting at every float offset within a 64-byte line, over row counts that end inside and on a
@@ -27,12 +32,8 @@ for (const [rows, F] of [[1, 16], [17, 16], [33, 64], [40, 48], [47, 100], [18, 
   const bias = randomArray(1, random);
   for (let offset = 0; offset < 16; offset++) {
     const x = backing.subarray(offset, offset + rows * F);
-    for (const activation of rows > 100 ? ["linear", "sigmoid", "gelu"] : ACTIVATIONS) {
-      const y = timeDenseSync(tensor(x, [rows, F]), { kernel: tensor(kernel, [F, 1]), bias, activation }, { backend: "cpu" });
-      const bad = firstMismatch(y.data, referenceDense(x, rows, F, kernel, bias, 1, activation));
-      if (bad >= 0) failures.push(`${activation} ${rows}x${F}->1 at x offset ${offset}: row ${bad}`);
-      checked += y.data.length;
-    }
+    for (const activation of rows > 100 ? ["linear", "sigmoid", "gelu"] : ACTIVATIONS)
+      checkCpu(` at x offset ${offset}`, x, rows, F, kernel, bias, 1, activation);
   }
 }
 
@@ -48,12 +49,8 @@ for (const F of [16, 64]) {
     x[9 * F + F - 1] = Number.POSITIVE_INFINITY;
     x[20 * F] = Number.NEGATIVE_INFINITY;
     x[20 * F + F - 1] = Number.NaN;
-    for (const activation of ["linear", "sigmoid"]) {
-      const y = timeDenseSync(tensor(x, [rows, F]), { kernel: tensor(kernel, [F, 1]), bias, activation }, { backend: "cpu" });
-      const bad = firstMismatch(y.data, referenceDense(x, rows, F, kernel, bias, 1, activation));
-      if (bad >= 0) failures.push(`${activation} ${rows}x${F}->1 with non-finite x at offset ${offset}: row ${bad} is ${y.data[bad]}`);
-      checked += y.data.length;
-    }
+    for (const activation of ["linear", "sigmoid"])
+      checkCpu(` with non-finite x at offset ${offset}`, x, rows, F, kernel, bias, 1, activation);
   }
 }
 
