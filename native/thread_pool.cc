@@ -4,7 +4,9 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -13,6 +15,9 @@
 
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
+#endif
+#if defined(__linux__)
+#include <sched.h>
 #endif
 
 namespace tdfast {
@@ -257,23 +262,123 @@ class Pool {
   std::atomic<bool> wakeSent_{false};         // a notify is on its way to the sleepers (written under mutex_)
 };
 
-int configuredThreads() {
-  if (const char* env = std::getenv("TDFAST_THREADS")) {
-    const int n = std::atoi(env);
-    if (n >= 1 && n <= 1024) return n;
+// ceil(quota / period) from a cgroup's CPU limit, or 0 when none is set or it cannot be read.
+int cgroupCpuLimit() {
+#if defined(__linux__)
+  // cgroup v2: "<quota> <period>" or "max <period>" in the process's own cgroup, else at the root.
+  std::string own;
+  if (std::FILE* file = std::fopen("/proc/self/cgroup", "r")) {
+    char line[512];
+    while (std::fgets(line, sizeof line, file)) {
+      if (std::strncmp(line, "0::", 3) == 0) {
+        own = line + 3;
+        while (!own.empty() && (own.back() == '\n' || own.back() == '\r')) own.pop_back();
+      }
+    }
+    std::fclose(file);
   }
-  const unsigned hw = std::thread::hardware_concurrency();
-  return hw == 0 ? 1 : static_cast<int>(hw);
+  for (const std::string& path : {"/sys/fs/cgroup" + own + "/cpu.max", std::string("/sys/fs/cgroup/cpu.max")}) {
+    if (std::FILE* file = std::fopen(path.c_str(), "r")) {
+      char quota[32] = {0};
+      long long period = 0;
+      const int read = std::fscanf(file, "%31s %lld", quota, &period);
+      std::fclose(file);
+      if (read == 2 && std::strcmp(quota, "max") != 0 && period > 0) {
+        const long long q = std::atoll(quota);
+        if (q > 0) return static_cast<int>(std::max<long long>(1, (q + period - 1) / period));
+      }
+      if (read == 2) return 0;
+    }
+  }
+  // cgroup v1
+  long long quota = 0, period = 0;
+  if (std::FILE* file = std::fopen("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "r")) {
+    if (std::fscanf(file, "%lld", &quota) != 1) quota = 0;
+    std::fclose(file);
+  }
+  if (std::FILE* file = std::fopen("/sys/fs/cgroup/cpu/cpu.cfs_period_us", "r")) {
+    if (std::fscanf(file, "%lld", &period) != 1) period = 0;
+    std::fclose(file);
+  }
+  if (quota > 0 && period > 0) return static_cast<int>(std::max<long long>(1, (quota + period - 1) / period));
+#endif
+  return 0;
 }
 
-// Created on first use and never destroyed: worker threads must not be joined from static destructors while
-// Node is tearing down, and the OS reclaims them at exit.
+// Guards creating and destroying the pool; the pointer itself is read without it on every call.
+std::mutex gPoolMutex;
+std::atomic<Pool*> gPool{nullptr};
+int gHolders = 0;
+
 Pool& pool() {
-  static Pool* instance = new Pool(configuredThreads() - 1);
-  return *instance;
+  if (Pool* existing = gPool.load(std::memory_order_acquire)) return *existing;
+  std::lock_guard<std::mutex> lock(gPoolMutex);
+  if (Pool* existing = gPool.load(std::memory_order_relaxed)) return *existing;
+  int threads = 1;
+  std::string ignored;  // the addon refuses to load with a bad TDFAST_THREADS before any call gets here
+  if (!configuredThreads(threads, ignored)) threads = usableCores();
+  Pool* created = new Pool(threads - 1);
+  gPool.store(created, std::memory_order_release);
+  return *created;
 }
 
 }  // namespace
+
+int usableCores() {
+  int cores = 0;
+#if defined(__linux__)
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) cores = CPU_COUNT(&set);
+#endif
+  if (cores <= 0) {
+    const unsigned hw = std::thread::hardware_concurrency();
+    cores = hw == 0 ? 1 : static_cast<int>(hw);
+  }
+  const int quota = cgroupCpuLimit();
+  if (quota > 0 && quota < cores) cores = quota;
+  return std::max(1, cores);
+}
+
+bool configuredThreads(int& threads, std::string& error) {
+  const int cores = usableCores();
+  const char* value = std::getenv("TDFAST_THREADS");
+  if (value == nullptr || *value == '\0') {
+    threads = cores;
+    return true;
+  }
+  const int cap = kMaxThreadsPerCore * cores;
+  long long parsed = 0;
+  bool digits = true;
+  for (const char* c = value; *c != '\0'; ++c) {
+    if (*c < '0' || *c > '9' || c - value >= 9) {
+      digits = false;
+      break;
+    }
+    parsed = parsed * 10 + (*c - '0');
+  }
+  if (!digits || parsed < 1) {
+    error = std::string("TDFAST_THREADS: expected a whole number of threads from 1 (at most ") + std::to_string(cap) +
+            " are used here), got \"" + std::string(value).substr(0, 40) + "\"";
+    return false;
+  }
+  threads = static_cast<int>(std::min<long long>(parsed, cap));
+  return true;
+}
+
+void holdPool() {
+  std::lock_guard<std::mutex> lock(gPoolMutex);
+  ++gHolders;
+}
+
+void releasePool() {
+  Pool* finished = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(gPoolMutex);
+    if (gHolders == 0 || --gHolders > 0) return;
+    finished = gPool.exchange(nullptr, std::memory_order_acq_rel);
+  }
+  delete finished;  // joins the threads; no call can be running: every environment that could make one is gone
+}
 
 int threadCount() { return pool().workers() + 1; }
 
