@@ -6,6 +6,7 @@
     "defines": [
       "NAPI_VERSION=8",
       "NAPI_CPP_EXCEPTIONS",
+      "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS",
       "TDF_PACKAGE_VERSION=\"<!(node -p \"require('./package.json').version\")\""
     ],
     "cflags!": ["-fno-exceptions"],
@@ -28,6 +29,7 @@
         "native/dense.cc",
         "native/kernels_generic.cc",
         "native/napi_util.cc",
+        "native/promise_job.cc",
         "native/thread_pool.cc",
         "native/weights_wrap.cc"
       ],

@@ -1,6 +1,9 @@
 // The addon's registry: every native function and class JavaScript sees, by name (typed in lib/binding.ts).
-// Napi::Addon keeps the state per environment, so the addon loads in several worker_threads at once.
+// Napi::Addon keeps the state per environment, so the addon loads in several worker_threads at once; each
+// environment holds the thread pool while it lives (see thread_pool.h).
 #include <napi.h>
+
+#include <string>
 
 #include "bandwidth_probe.h"
 #include "cuda_binding.h"
@@ -18,12 +21,25 @@ namespace tdfast {
 class Addon : public Napi::Addon<Addon> {
  public:
   Addon(Napi::Env env, Napi::Object exports) {
+    // A TDFAST_THREADS that is not a number fails the load with the reason, rather than being half-read.
+    int threads = 0;
+    std::string error;
+    if (!configuredThreads(threads, error)) {
+      Napi::Error invalid = Napi::RangeError::New(env, error);
+      invalid.Set("code", Napi::String::New(env, codes::kInvalidValue));
+      throw invalid;
+    }
+    holdPool();
     DefineAddon(exports, {InstanceValue("Weights", WeightsWrap::Define(env), napi_enumerable),
                           InstanceValue("cuda", cudaExports(env), napi_enumerable),
                           InstanceValue("version", Napi::String::New(env, TDF_PACKAGE_VERSION), napi_enumerable),
                           InstanceMethod<&Addon::Info>("info", napi_enumerable),
+                          InstanceMethod<&Addon::SharesMemory>("sharesMemory", napi_enumerable),
                           InstanceMethod<&Addon::MemoryReadBandwidth>("memoryReadBandwidth", napi_enumerable)});
   }
+  ~Addon() { releasePool(); }
+  Addon(const Addon&) = delete;
+  Addon& operator=(const Addon&) = delete;
 
  private:
   // { simd, threads }: which kernel variant this CPU runs and how many threads large calls use.
@@ -34,11 +50,28 @@ class Addon : public Napi::Addon<Addon> {
     return result;
   }
 
+  // sharesMemory(a: Float32Array, b: Float32Array) -> whether their bytes overlap. Two SharedArrayBuffer
+  // objects can hold the same memory, so comparing ArrayBuffer objects is not enough.
+  Napi::Value SharesMemory(const Napi::CallbackInfo& info) {
+    napi_env env = info.Env();
+    void* data[2] = {nullptr, nullptr};
+    size_t length[2] = {0, 0};
+    for (size_t i = 0; i < 2; ++i) {
+      napi_typedarray_type type;
+      if (napi_get_typedarray_info(env, info[i], &type, &length[i], &data[i], nullptr, nullptr) != napi_ok ||
+          type != napi_float32_array)
+        throwTypeError(info.Env(), std::string(i == 0 ? "a" : "b") + ": expected a Float32Array");
+    }
+    return Napi::Boolean::New(env, rangesOverlap(data[0], length[0] * sizeof(float), data[1], length[1] * sizeof(float)));
+  }
+
   // memoryReadBandwidth(bytes, repeats) -> bytes per second (median), for benchmarks.
   Napi::Value MemoryReadBandwidth(const Napi::CallbackInfo& info) {
-    const int64_t bytes = integerArg(info, 0, "bytes", int64_t{1} << 36);
-    const int64_t repeats = integerArg(info, 1, "repeats", 1000);
-    return Napi::Number::New(info.Env(), measureReadBandwidth(bytes, static_cast<int>(repeats)));
+    return guarded(info.Env(), "memoryReadBandwidth", [&] {
+      const int64_t bytes = integerArg(info, 0, "bytes", int64_t{1} << 36);
+      const int64_t repeats = integerArg(info, 1, "repeats", 1000);
+      return Napi::Number::New(info.Env(), measureReadBandwidth(bytes, static_cast<int>(repeats)));
+    });
   }
 };
 

@@ -8,6 +8,7 @@
 
 #include "activation.h"
 #include "napi_util.h"
+#include "promise_job.h"
 
 #if defined(TDF_WITH_CUDA)
 #include "../cuda/tdcuda.h"
@@ -35,7 +36,7 @@ namespace {
 
 Napi::Error cudaError(Napi::Env env, const tdcuda::Status& status) {
   Napi::Error error = Napi::Error::New(env, "cuda: " + status.message);
-  error.Set("code", Napi::String::New(env, "ERR_TDFAST_CUDA"));
+  error.Set("code", Napi::String::New(env, codes::kCuda));
   error.Set("cudaError", Napi::Number::New(env, status.code));
   return error;
 }
@@ -53,36 +54,19 @@ struct DeviceMemory {
   }
 };
 
-// Runs a CUDA operation on a libuv worker and settles a promise with its Status. The references keep the
-// JavaScript objects whose memory the operation touches alive until it ends; `work` owns shared handles to
-// device memory and weights.
-class CudaWorker : public Napi::AsyncWorker {
- public:
-  CudaWorker(Napi::Env env, std::function<tdcuda::Status()> work, const std::vector<Napi::Object>& keepAlive)
-      : Napi::AsyncWorker(env, "tdfast.cuda"), deferred_(Napi::Promise::Deferred::New(env)), work_(std::move(work)) {
-    for (const Napi::Object& object : keepAlive) references_.push_back(Napi::Persistent(object));
-  }
-  static Napi::Promise Queue(Napi::Env env, std::function<tdcuda::Status()> work, const std::vector<Napi::Object>& keepAlive) {
-    auto* worker = new CudaWorker(env, std::move(work), keepAlive);  // deletes itself when done
-    Napi::Promise promise = worker->deferred_.Promise();
-    worker->Napi::AsyncWorker::Queue();
-    return promise;
-  }
+// A CUDA operation for queuePromiseJob: its Status as the job's outcome.
+JobOutcome cudaOutcome(const tdcuda::Status& status) {
+  if (status.ok()) return JobOutcome{};
+  JobOutcome outcome{JobOutcome::Kind::Error, codes::kCuda, "cuda: " + status.message};
+  outcome.numberName = "cudaError";
+  outcome.number = status.code;
+  return outcome;
+}
 
- protected:
-  void Execute() override { status_ = work_(); }
-  void OnOK() override {
-    if (status_.ok()) deferred_.Resolve(Env().Undefined());
-    else deferred_.Reject(cudaError(Env(), status_).Value());
-  }
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::function<tdcuda::Status()> work_;
-  std::vector<Napi::ObjectReference> references_;
-  tdcuda::Status status_;
-};
+template <class Operation>
+Napi::Promise queueCuda(Napi::Env env, Operation operation, std::initializer_list<napi_value> keepAlive) {
+  return queuePromiseJob(env, "tdfast.cuda", [operation] { return cudaOutcome(operation()); }, keepAlive);
+}
 
 // new Buffer(byteLength): device memory. upload/download copy whole Float32Arrays of exactly its size.
 // Marks objects made by BufferWrap, so arguments can be checked without per-environment state.
@@ -99,12 +83,14 @@ class BufferWrap : public Napi::ObjectWrap<BufferWrap> {
   }
 
   explicit BufferWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BufferWrap>(info) {
-    const int64_t bytes = integerArg(info, 0, "byteLength", kMaxRows);
-    auto memory = std::make_shared<DeviceMemory>();
-    memory->bytes = static_cast<size_t>(bytes);
-    if (bytes > 0) throwIfFailed(info.Env(), tdcuda::deviceAlloc(&memory->pointer, memory->bytes));
-    memory_ = std::move(memory);
-    info.This().As<Napi::Object>().TypeTag(&kBufferTag);
+    guarded(info.Env(), "cuda buffer", [&] {
+      const int64_t bytes = integerArg(info, 0, "byteLength", kMaxRows);
+      auto memory = std::make_shared<DeviceMemory>();
+      memory->bytes = static_cast<size_t>(bytes);
+      if (bytes > 0) throwIfFailed(info.Env(), tdcuda::deviceAlloc(&memory->pointer, memory->bytes));
+      memory_ = std::move(memory);
+      info.This().As<Napi::Object>().TypeTag(&kBufferTag);
+    });
   }
 
   std::shared_ptr<DeviceMemory> memory(Napi::Env env) const {
@@ -115,28 +101,32 @@ class BufferWrap : public Napi::ObjectWrap<BufferWrap> {
  private:
   // upload(source: Float32Array, async: boolean)
   Napi::Value Upload(const Napi::CallbackInfo& info) {
-    auto memory = this->memory(info.Env());
-    const Float32Arg source = float32Arg(info, 0, "source", memory->bytes / 4);
-    if (info[1].ToBoolean()) {
-      const float* data = source.Data();
-      return CudaWorker::Queue(info.Env(), [memory, data] { return tdcuda::copyToDevice(memory->pointer, data, memory->bytes); },
-                               {source, info.This().As<Napi::Object>()});
-    }
-    throwIfFailed(info.Env(), tdcuda::copyToDevice(memory->pointer, source.Data(), memory->bytes));
-    return info.Env().Undefined();
+    return guarded(info.Env(), "cuda upload", [&]() -> Napi::Value {
+      auto memory = this->memory(info.Env());
+      const Float32Arg source = float32Arg(info, 0, "source", memory->bytes / 4);
+      if (info[1].ToBoolean()) {
+        const float* data = source.Data();
+        return queueCuda(info.Env(), [memory, data] { return tdcuda::copyToDevice(memory->pointer, data, memory->bytes); },
+                         {static_cast<Napi::Object>(source), info.This()});
+      }
+      throwIfFailed(info.Env(), tdcuda::copyToDevice(memory->pointer, source.Data(), memory->bytes));
+      return info.Env().Undefined();
+    });
   }
 
   // download(target: Float32Array, async: boolean)
   Napi::Value Download(const Napi::CallbackInfo& info) {
-    auto memory = this->memory(info.Env());
-    const Float32Arg target = float32Arg(info, 0, "target", memory->bytes / 4);
-    if (info[1].ToBoolean()) {
-      float* data = target.Data();
-      return CudaWorker::Queue(info.Env(), [memory, data] { return tdcuda::copyToHost(data, memory->pointer, memory->bytes); },
-                               {target, info.This().As<Napi::Object>()});
-    }
-    throwIfFailed(info.Env(), tdcuda::copyToHost(target.Data(), memory->pointer, memory->bytes));
-    return info.Env().Undefined();
+    return guarded(info.Env(), "cuda download", [&]() -> Napi::Value {
+      auto memory = this->memory(info.Env());
+      const Float32Arg target = float32Arg(info, 0, "target", memory->bytes / 4);
+      if (info[1].ToBoolean()) {
+        float* data = target.Data();
+        return queueCuda(info.Env(), [memory, data] { return tdcuda::copyToHost(data, memory->pointer, memory->bytes); },
+                         {static_cast<Napi::Object>(target), info.This()});
+      }
+      throwIfFailed(info.Env(), tdcuda::copyToHost(target.Data(), memory->pointer, memory->bytes));
+      return info.Env().Undefined();
+    });
   }
 
   Napi::Value Dispose(const Napi::CallbackInfo& info) {
@@ -164,13 +154,15 @@ class CudaWeightsWrap : public Napi::ObjectWrap<CudaWeightsWrap> {
   }
 
   explicit CudaWeightsWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CudaWeightsWrap>(info) {
-    const WeightArgs args = weightArgs(info);
-    features_ = args.features;
-    units_ = args.units;
-    activation_ = static_cast<int>(args.activation);
-    tdcuda::Weights* uploaded = nullptr;
-    throwIfFailed(info.Env(), tdcuda::uploadWeights(args.kernel, args.bias, args.features, args.units, &uploaded));
-    weights_ = SharedWeights(uploaded, tdcuda::releaseWeights);
+    guarded(info.Env(), "TimeDense cuda weights", [&] {
+      const WeightArgs args = weightArgs(info);
+      features_ = args.features;
+      units_ = args.units;
+      activation_ = static_cast<int>(args.activation);
+      tdcuda::Weights* uploaded = nullptr;
+      throwIfFailed(info.Env(), tdcuda::uploadWeights(args.kernel, args.bias, args.features, args.units, &uploaded));
+      weights_ = SharedWeights(uploaded, tdcuda::releaseWeights);
+    });
   }
 
  private:
@@ -182,36 +174,45 @@ class CudaWeightsWrap : public Napi::ObjectWrap<CudaWeightsWrap> {
   // runHost(x: Float32Array, rows, out: Float32Array, async: boolean): host memory in and out (pinned pipeline).
   Napi::Value RunHost(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    SharedWeights weights = live(env);
-    const int64_t rows = integerArg(info, 1, "rows", kMaxRows);
-    const Float32Arg x = float32Arg(info, 0, "x", checkedProduct(env, rows, features_, "x"));
-    const Float32Arg out = float32Arg(info, 2, "out", checkedProduct(env, rows, units_, "out"));
-    const float* input = x.Data();
-    float* output = out.Data();
-    const int activation = activation_;
-    auto work = [weights, input, output, rows, activation] {
-      return tdcuda::denseHost(weights.get(), input, output, rows, activation);
-    };
-    if (info[3].ToBoolean()) return CudaWorker::Queue(env, work, {x, out, info.This().As<Napi::Object>()});
-    throwIfFailed(env, work());
-    return env.Undefined();
+    return guarded(env, "cuda", [&]() -> Napi::Value {
+      SharedWeights weights = live(env);
+      const int64_t rows = integerArg(info, 1, "rows", kMaxRows);
+      const uint64_t inputLength = checkedProduct(env, rows, features_, "x");
+      const uint64_t outputLength = checkedProduct(env, rows, units_, "out");
+      const Float32Arg x = float32Arg(info, 0, "x", inputLength);
+      const Float32Arg out = float32Arg(info, 2, "out", outputLength);
+      if (rangesOverlap(x.Data(), inputLength * sizeof(float), out.Data(), outputLength * sizeof(float)))
+        throwRangeError(env, "out: overlaps the memory of x; pass a separate buffer");
+      const float* input = x.Data();
+      float* output = out.Data();
+      const int activation = activation_;
+      auto work = [weights, input, output, rows, activation] {
+        return tdcuda::denseHost(weights.get(), input, output, rows, activation);
+      };
+      if (info[3].ToBoolean())
+        return queueCuda(env, work, {static_cast<Napi::Object>(x), static_cast<Napi::Object>(out), info.This()});
+      throwIfFailed(env, work());
+      return env.Undefined();
+    });
   }
 
   // runDevice(x: Buffer, rows, out: Buffer, async: boolean): device memory in and out.
   Napi::Value RunDevice(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    SharedWeights weights = live(env);
-    const int64_t rows = integerArg(info, 1, "rows", kMaxRows);
-    auto input = bufferArg(info, 0, "x", checkedProduct(env, rows, features_, "x") * 4);
-    auto output = bufferArg(info, 2, "out", checkedProduct(env, rows, units_, "out") * 4);
-    const int activation = activation_;
-    auto work = [weights, input, output, rows, activation] {
-      return tdcuda::denseDevice(weights.get(), static_cast<const float*>(input->pointer), static_cast<float*>(output->pointer),
-                                 rows, activation);
-    };
-    if (info[3].ToBoolean()) return CudaWorker::Queue(env, work, {info.This().As<Napi::Object>()});
-    throwIfFailed(env, work());
-    return env.Undefined();
+    return guarded(env, "cuda", [&]() -> Napi::Value {
+      SharedWeights weights = live(env);
+      const int64_t rows = integerArg(info, 1, "rows", kMaxRows);
+      auto input = bufferArg(info, 0, "x", checkedProduct(env, rows, features_, "x") * 4);
+      auto output = bufferArg(info, 2, "out", checkedProduct(env, rows, units_, "out") * 4);
+      const int activation = activation_;
+      auto work = [weights, input, output, rows, activation] {
+        return tdcuda::denseDevice(weights.get(), static_cast<const float*>(input->pointer), static_cast<float*>(output->pointer),
+                                   rows, activation);
+      };
+      if (info[3].ToBoolean()) return queueCuda(env, work, {info.This()});
+      throwIfFailed(env, work());
+      return env.Undefined();
+    });
   }
 
   std::shared_ptr<DeviceMemory> bufferArg(const Napi::CallbackInfo& info, size_t index, const char* name, uint64_t bytes) {

@@ -13,17 +13,19 @@ namespace {
 }  // namespace
 
 void throwTypeError(Napi::Env env, const std::string& message) {
-  throwWithCode(Napi::TypeError::New(env, message), "ERR_TDFAST_INVALID_TYPE");
+  throwWithCode(Napi::TypeError::New(env, message), codes::kInvalidType);
 }
 
 void throwRangeError(Napi::Env env, const std::string& message) {
-  throwWithCode(Napi::RangeError::New(env, message), "ERR_TDFAST_INVALID_SIZE");
+  throwWithCode(Napi::RangeError::New(env, message), codes::kInvalidSize);
 }
 
 void throwDisposed(Napi::Env env, const std::string& what) {
-  Napi::Error error = Napi::Error::New(env, what + " was disposed");
-  error.Set("code", Napi::String::New(env, "ERR_TDFAST_DISPOSED"));
-  throw error;
+  throwWithCode(Napi::Error::New(env, what + " was disposed"), codes::kDisposed);
+}
+
+void throwOutOfMemory(Napi::Env env, const std::string& what) {
+  throwWithCode(Napi::RangeError::New(env, what + ": out of memory"), codes::kOutOfMemory);
 }
 
 Float32Arg float32Arg(const Napi::CallbackInfo& info, size_t index, const char* name, uint64_t expectedLength) {

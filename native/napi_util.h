@@ -5,9 +5,13 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <exception>
+#include <new>
+#include <stdexcept>
 #include <string>
 
 #include "activation.h"
+#include "error_codes.h"
 
 namespace tdfast {
 
@@ -20,6 +24,39 @@ constexpr int64_t kMaxRows = (int64_t{1} << 53) - 1;       // the largest exact 
 
 // Throws an Error with code ERR_TDFAST_DISPOSED: "<what> was disposed".
 [[noreturn]] void throwDisposed(Napi::Env env, const std::string& what);
+
+// Throws a RangeError with code ERR_TDFAST_OUT_OF_MEMORY naming what could not be allocated.
+[[noreturn]] void throwOutOfMemory(Napi::Env env, const std::string& what);
+
+// Runs `body` (the whole of a native entry point) and turns any C++ exception other than a Napi::Error into a
+// JavaScript error: std::bad_alloc and std::length_error (a vector too large) into ERR_TDFAST_OUT_OF_MEMORY,
+// anything else into ERR_TDFAST_INTERNAL. node-addon-api catches only Napi::Error; any other exception leaving
+// an N-API callback would terminate the process.
+template <class Body>
+auto guarded(Napi::Env env, const char* what, Body&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throwOutOfMemory(env, what);
+  } catch (const std::length_error&) {
+    throwOutOfMemory(env, what);
+  } catch (const std::exception& error) {
+    Napi::Error wrapped = Napi::Error::New(env, std::string(what) + ": " + error.what());
+    wrapped.Set("code", Napi::String::New(env, codes::kInternal));
+    throw wrapped;
+  }
+}
+
+// Whether the byte ranges [a, a + aBytes) and [b, b + bBytes) share memory (empty ranges share none). Two
+// typed arrays can alias without sharing an ArrayBuffer object: two SharedArrayBuffer objects over the same
+// memory (structuredClone of one, or a shared WebAssembly.Memory before and after grow()).
+inline bool rangesOverlap(const void* a, size_t aBytes, const void* b, size_t bBytes) {
+  const auto aStart = reinterpret_cast<uintptr_t>(a);
+  const auto bStart = reinterpret_cast<uintptr_t>(b);
+  return aBytes > 0 && bBytes > 0 && aStart < bStart + bBytes && bStart < aStart + aBytes;
+}
 
 // A Float32Array argument (its length already checked): its memory, read with one napi_get_typedarray_info call (each call tests
 // the value against every typed-array kind in turn: two calls per array were a third of a small call's N-API

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "napi_util.h"
+#include "promise_job.h"
 
 namespace tdfast {
 namespace {
@@ -24,43 +25,17 @@ std::shared_ptr<const PackedWeights> liveWeights(Napi::Env env, const std::share
   return weights;
 }
 
-// (x: Float32Array, rows: number, out: Float32Array), checked against the weights' F and U.
+// (x: Float32Array, rows: number, out: Float32Array), checked against the weights' F and U; out must not
+// share memory with x.
 CallArgs callArgs(const Napi::CallbackInfo& info, const PackedWeights& weights) {
   const int64_t rows = integerArg(info, 1, "rows", kMaxRows);
   const uint64_t inputLength = checkedProduct(info.Env(), rows, weights.features, "x");
   const uint64_t outputLength = checkedProduct(info.Env(), rows, weights.units, "out");
-  return CallArgs{float32Arg(info, 0, "x", inputLength), float32Arg(info, 2, "out", outputLength), rows};
+  CallArgs args{float32Arg(info, 0, "x", inputLength), float32Arg(info, 2, "out", outputLength), rows};
+  if (rangesOverlap(args.x.Data(), inputLength * sizeof(float), args.out.Data(), outputLength * sizeof(float)))
+    throwRangeError(info.Env(), "out: overlaps the memory of x; pass a separate buffer");
+  return args;
 }
-
-class DenseWorker : public Napi::AsyncWorker {
- public:
-  DenseWorker(Napi::Env env, std::shared_ptr<const PackedWeights> weights, CallArgs& args)
-      : Napi::AsyncWorker(env, "tdfast.timeDense"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        weights_(std::move(weights)),
-        // The references keep both typed arrays (and their memory) alive until the work has ended.
-        inputRef_(Napi::Persistent(static_cast<Napi::Object>(args.x))),
-        outputRef_(Napi::Persistent(static_cast<Napi::Object>(args.out))),
-        input_(args.x.Data()),
-        output_(args.out.Data()),
-        rows_(args.rows) {}
-
-  Napi::Promise Promise() const { return deferred_.Promise(); }
-
- protected:
-  void Execute() override { denseForward(*weights_, input_, output_, rows_); }
-  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  std::shared_ptr<const PackedWeights> weights_;
-  Napi::ObjectReference inputRef_;
-  Napi::ObjectReference outputRef_;
-  const float* input_;
-  float* output_;
-  int64_t rows_;
-};
 
 }  // namespace
 
@@ -74,30 +49,40 @@ Napi::Function WeightsWrap::Define(Napi::Env env) {
 
 // new Weights(kernel: Float32Array, bias: Float32Array | null, features: number, units: number, activation: number)
 WeightsWrap::WeightsWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<WeightsWrap>(info) {
-  const WeightArgs args = weightArgs(info);
-  weights_ = std::make_shared<const PackedWeights>(
-      packWeights(args.kernel, args.bias, args.features, args.units, args.activation, selectKernels()));
+  guarded(info.Env(), "TimeDense weights", [&] {
+    const WeightArgs args = weightArgs(info);
+    weights_ = std::make_shared<const PackedWeights>(
+        packWeights(args.kernel, args.bias, args.features, args.units, args.activation, selectKernels()));
+  });
 }
 
 Napi::Value WeightsWrap::RunSync(const Napi::CallbackInfo& info) {
-  const auto weights = liveWeights(info.Env(), weights_);
-  CallArgs args = callArgs(info, *weights);
-  denseForward(*weights, args.x.Data(), args.out.Data(), args.rows);
-  return info.Env().Undefined();
+  return guarded(info.Env(), "cpu", [&] {
+    const auto weights = liveWeights(info.Env(), weights_);
+    CallArgs args = callArgs(info, *weights);
+    denseForward(*weights, args.x.Data(), args.out.Data(), args.rows);
+    return info.Env().Undefined();
+  });
 }
 
 Napi::Value WeightsWrap::RunAsync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto weights = liveWeights(env, weights_);
-  CallArgs args = callArgs(info, *weights);
-  if (denseWork(args.rows, weights->features, weights->units) < kInlineWork) {
-    denseForward(*weights, args.x.Data(), args.out.Data(), args.rows);
-    return env.Undefined();
-  }
-  auto* worker = new DenseWorker(env, std::move(weights), args);  // deletes itself when done
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  return guarded(env, "cpu", [&]() -> Napi::Value {
+    auto weights = liveWeights(env, weights_);
+    CallArgs args = callArgs(info, *weights);
+    if (denseWork(args.rows, weights->features, weights->units) < kInlineWork) {
+      denseForward(*weights, args.x.Data(), args.out.Data(), args.rows);
+      return env.Undefined();
+    }
+    const float* input = args.x.Data();
+    float* output = args.out.Data();
+    const int64_t rows = args.rows;
+    // The job shares the weights (dispose() during the call frees them after it) and references both arrays.
+    return queuePromiseJob(env, "tdfast.cpu", [weights = std::move(weights), input, output, rows] {
+      denseForward(*weights, input, output, rows);
+      return JobOutcome{};
+    }, {static_cast<Napi::Object>(args.x), static_cast<Napi::Object>(args.out)});
+  });
 }
 
 Napi::Value WeightsWrap::Dispose(const Napi::CallbackInfo& info) {
