@@ -9,6 +9,8 @@ import { join, resolve } from "node:path";
 export interface NativeBinding {
   readonly version: string;
   info(): { simd: "avx512" | "avx2" | "generic"; threads: number };
+  /** Whether two Float32Arrays' bytes overlap (two SharedArrayBuffer objects can hold the same memory). */
+  sharesMemory(a: Float32Array, b: Float32Array): boolean;
   /** Median memory read bandwidth in bytes per second over `repeats` passes of a `bytes` buffer (for benchmarks). */
   memoryReadBandwidth(bytes: number, repeats: number): number;
   readonly Weights: new (
@@ -96,6 +98,8 @@ function load(): BindingState {
     binding = (override ? require(resolve(override)) : nodeGypBuild(PACKAGE_ROOT)) as NativeBinding;
   } catch (cause) {
     const message = cause instanceof Error ? cause.message.split("\n")[0] : String(cause);
+    // The addon loaded but refused its settings (a malformed TDFAST_THREADS): that, not the binary, is the reason.
+    if ((cause as { code?: unknown }).code === "ERR_TDFAST_INVALID_VALUE") return { error: `native addon not loaded: ${message}` };
     return {
       error:
         `native addon not loaded (${message}). Possible causes: no prebuilt binary for ` +

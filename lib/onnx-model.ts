@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type * as protobuf from "protobufjs";
 
 import type { CanonicalActivation } from "./activations.js";
+import { onnxFailure, withCode } from "./errors.js";
 import type { DenseSpec } from "./backends/types.js";
 
 /** Opset 20 is the first with Gelu (exact, approximate = "none"); onnxruntime-node 1.30 implements it. */
@@ -36,7 +37,7 @@ function onnxSchema(): OnnxSchema {
     try {
       root = protobufjs.loadSync(join(__dirname, "onnx.proto"));
     } catch (cause) {
-      throw new Error(`onnx: could not load ONNX's schema: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+      throw onnxFailure(`could not load ONNX's schema: ${cause instanceof Error ? cause.message : String(cause)}`, cause);
     }
     schema = {
       ModelProto: root.lookupType("onnx.ModelProto"),
@@ -59,6 +60,16 @@ const node = (opType: string, input: string[], output: string, attribute: Attrib
   attribute,
 });
 
+/** sigmoid(input) = 1 / (1 + Exp(-input)), relatively accurate in both tails; uses the initializer "one". */
+function accurateSigmoid(input: string, output: string): Node[] {
+  return [
+    node("Neg", [input], `${output}_negated`),
+    node("Exp", [`${output}_negated`], `${output}_exp`),
+    node("Add", [`${output}_exp`, "one"], `${output}_denominator`),
+    node("Reciprocal", [`${output}_denominator`], output),
+  ];
+}
+
 /** The nodes computing `output` = activation(`input`); none for linear, whose input is already the output. */
 function activationNodes(activation: CanonicalActivation, input: string, output: string, { attributeType }: OnnxSchema): Node[] {
   const float = (name: string, f: number): Attribute => ({ name, type: attributeType["FLOAT"]!, f });
@@ -67,8 +78,11 @@ function activationNodes(activation: CanonicalActivation, input: string, output:
   switch (activation) {
     case "linear":
       return [];
+    // 1 / (1 + e^-x) from Exp rather than onnxruntime's Sigmoid, whose fast approximation is 0 from about
+    // x = -18 and up to 20 % high between -9 and -18: sigmoid outputs are probabilities, whose logarithm users
+    // take, so the negative tail must keep its relative accuracy.
     case "sigmoid":
-      return [node("Sigmoid", [input], output)];
+      return accurateSigmoid(input, output);
     // relu6(x + 3) / 6 = clip(x / 6 + 0.5, 0, 1)
     case "hard_sigmoid":
       return [node("HardSigmoid", [input], output, [float("alpha", 1 / 6), float("beta", 0.5)])];
@@ -87,7 +101,7 @@ function activationNodes(activation: CanonicalActivation, input: string, output:
     case "gelu":
       return [node("Gelu", [input], output, [string("approximate", "none")])];
     case "silu":
-      return [node("Sigmoid", [input], "sigmoid"), node("Mul", [input, "sigmoid"], output)];
+      return [...accurateSigmoid(input, "sigmoid"), node("Mul", [input, "sigmoid"], output)];
     case "softplus":
       return [node("Softplus", [input], output)];
     case "softsign":
@@ -123,6 +137,7 @@ export function buildDenseModel(spec: DenseSpec): Uint8Array {
   }
   if (activation === "relu6")
     initializers.push(floatTensor("zero", [], Float32Array.of(0), onnx), floatTensor("six", [], Float32Array.of(6), onnx));
+  if (activation === "sigmoid" || activation === "silu") initializers.push(floatTensor("one", [], Float32Array.of(1), onnx));
   nodes.push(...activationNodes(activation, preActivation, OUTPUT_NAME, onnx));
 
   const floatMatrix = (columns: number) => ({
@@ -141,6 +156,6 @@ export function buildDenseModel(spec: DenseSpec): Uint8Array {
     },
   };
   const problem = onnx.ModelProto.verify(model);
-  if (problem) throw new Error(`onnx: internal error building the model: ${problem}`);
+  if (problem) throw withCode(new Error(`onnx: internal error building the model: ${problem}`), "ERR_TDFAST_INTERNAL");
   return onnx.ModelProto.encode(model).finish();
 }

@@ -4,7 +4,8 @@ import { types } from "node:util";
 
 import { newDeviceBuffer } from "./backends/cuda.js";
 import type { NativeCudaBuffer } from "./binding.js";
-import { invalidSize, invalidType, invalidValue } from "./errors.js";
+import { disposed, invalidSize, invalidType, invalidValue, withCode } from "./errors.js";
+import { readOptionsObject } from "./options.js";
 
 export type Device = "cpu" | "cuda";
 export type BackendName = "cpu" | "onnx" | "cuda";
@@ -74,7 +75,7 @@ export class Tensor implements TensorLike {
   /** The host values. A cuda tensor has none here: use `await read()` or `await to("cpu")`. */
   get data(): Float32Array {
     if (this.#host === undefined)
-      throw new Error('this tensor is on cuda: use "await tensor.read()" or "await tensor.to(\"cpu\")" for its values');
+      throw withCode(new Error('this tensor is on cuda: use "await tensor.read()" or "await tensor.to(\"cpu\")" for its values'), "ERR_TDFAST_INVALID_VALUE");
     return this.#host;
   }
 
@@ -84,7 +85,7 @@ export class Tensor implements TensorLike {
 
   /** @internal the device memory of a cuda tensor (throws once disposed). */
   get deviceBuffer(): NativeCudaBuffer | undefined {
-    if (this.device === "cuda" && this.#deviceBuffer === undefined) throw new Error("this cuda tensor was disposed");
+    if (this.device === "cuda" && this.#deviceBuffer === undefined) throw disposed("this cuda tensor");
     return this.#deviceBuffer;
   }
 
@@ -126,11 +127,17 @@ export interface TensorOptions {
 /** A tensor over `data` (not copied) with the given shape, or a 1-D tensor when no shape is given. */
 export function tensor(data: Float32Array | readonly number[], shape?: readonly number[], options?: TensorOptions): Tensor {
   let values: Float32Array;
-  if (types.isFloat32Array(data)) values = data;
-  else if (Array.isArray(data)) values = Float32Array.from(data as number[]);
-  else throw invalidType("data", "a Float32Array or an array of numbers", data);
+  if (types.isFloat32Array(data)) {
+    values = data;
+  } else if (Array.isArray(data)) {
+    for (let i = 0; i < data.length; i++)
+      if (typeof data[i] !== "number") throw invalidType(`data[${i}]`, "a number", data[i]);
+    values = Float32Array.from(data as number[]);
+  } else {
+    throw invalidType("data", "a Float32Array or an array of numbers", data);
+  }
   const host = new Tensor(values, shape ?? [values.length]);
-  const device = options?.device ?? "cpu";
+  const device = readOptionsObject("options", options, TENSOR_OPTION_KEYS).device ?? "cpu";
   if (device === "cpu") return host;
   if (device !== "cuda") throw invalidValue("options.device", 'one of "cpu", "cuda"', device);
   const buffer = newDeviceBuffer(host.size * 4);
@@ -144,6 +151,7 @@ export function tensor(data: Float32Array | readonly number[], shape?: readonly 
 }
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const TENSOR_OPTION_KEYS = ["device"] as const;
 const EMPTY = new Float32Array(0);
 
 /** A copy of `shape` after checking it is an array of non-negative integers whose product is a safe integer. */

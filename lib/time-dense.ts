@@ -4,10 +4,22 @@ import type { Activation, CanonicalActivation } from "./activations.js";
 import { resolveBackend, type BackendChoice } from "./backends/index.js";
 import type { Backend, PreparedDense } from "./backends/types.js";
 import { newDeviceBuffer } from "./backends/cuda.js";
-import { invalidSize, invalidType, invalidValue } from "./errors.js";
+import { disposed, invalidSize, invalidType, invalidValue, withCode } from "./errors.js";
 import { allocateOutput } from "./output.js";
 import { Tensor, type BackendName, type TensorLike } from "./tensor.js";
-import { readActivation, readBackend, readBias, readInput, readKernel, readOptionsObject, readOut, type Input } from "./validate.js";
+import {
+  checkAsyncBuffer,
+  pinForAsync,
+  readActivation,
+  readBackend,
+  readBias,
+  readInput,
+  readKernel,
+  type KernelArg,
+  readOut,
+  type Input,
+} from "./validate.js";
+import { readOptionsObject } from "./options.js";
 
 export interface TimeDenseOptions {
   /** Keras layout [features, units]: a tensor, or a flat Float32Array of features×units values. */
@@ -52,12 +64,10 @@ export class TimeDense {
   private disposed = false;
 
   constructor(options: TimeDenseOptions) {
-    if (typeof options !== "object" || options === null) throw invalidType("TimeDense options", "an object with a kernel", options);
-    const fields = readOptionsObject("TimeDense options", options, LAYER_KEYS);
-    const kernel = readKernel(fields.kernel);
-    const bias = readBias(fields.bias);
-    const activation = readActivation(fields.activation);
-    this.backend = readBackend(fields.backend);
+    const spec = validatedSpec ?? readLayerSpec(options);
+    validatedSpec = undefined;
+    const { kernel, bias, activation } = spec;
+    this.backend = spec.backend;
     this.activation = activation.name;
     this.activationId = activation.id;
     this.kernel = kernel.data.slice();
@@ -97,6 +107,11 @@ export class TimeDense {
     return this.run(readInput(x), readOptionsObject("options", options, APPLY_KEYS), true, this.backend);
   }
 
+  /** Whether dispose() was called. */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
   /** Frees the prepared weights of every backend; later calls throw. */
   dispose(): void {
     this.disposed = true;
@@ -104,7 +119,12 @@ export class TimeDense {
     this.prepared.clear();
   }
 
-  /** True while the layer's copy still equals these arrays (used to reuse one-off layers safely). */
+  /** @internal the size of the layer's copy of its kernel. */
+  get kernelBytes(): number {
+    return this.kernel.byteLength;
+  }
+
+  /** @internal true while the layer's copy still equals these arrays (used to reuse one-off layers safely). */
   holds(kernel: Float32Array, bias: Float32Array | null): boolean {
     return sameBytes(this.kernel, kernel) && (bias === null ? this.bias === null : this.bias !== null && sameBytes(this.bias, bias));
   }
@@ -114,9 +134,7 @@ export class TimeDense {
   run(input: Input, opts: { out?: unknown }, sync: false, choice: BackendChoice): Promise<Tensor>;
   run(input: Input, opts: { out?: unknown }, sync: boolean, choice: BackendChoice): Tensor | Promise<Tensor> {
     if (this.disposed) {
-      const error = new Error("TimeDense: the layer was disposed");
-      Object.defineProperty(error, "code", { value: "ERR_TDFAST_DISPOSED", enumerable: true });
-      throw error;
+      throw disposed("TimeDense: the layer");
     }
     const dims = this.dimsFor(input);
     const outputShape = [...input.leading, dims.units];
@@ -128,9 +146,16 @@ export class TimeDense {
       prepared.runSync!(input.data, input.rows, out);
       return Tensor.ofResult(out, outputShape, backend.name);
     }
+    checkAsyncBuffer("x.data", input.data);
+    if (opts.out !== undefined) checkAsyncBuffer("out", out);
     const pending = prepared.run(input.data, input.rows, out);
     const result = () => Tensor.ofResult(out, outputShape, backend.name);
-    return pending === undefined ? Promise.resolve(result()) : pending.then(result);
+    if (pending === undefined) return Promise.resolve(result());
+    // The call goes on after this returns: its buffers must not be detached meanwhile (a result tdfast
+    // allocated is not reachable by anyone else until the call ends).
+    pinForAsync(input.data);
+    if (opts.out !== undefined) pinForAsync(out);
+    return pending.then(result);
   }
 
   // A cuda tensor in gives a cuda tensor out, computed where the data already is.
@@ -145,7 +170,7 @@ export class TimeDense {
     if (opts.out !== undefined) throw invalidValue("out", "no out option with a cuda tensor input", opts.out);
     const backend = resolveBackend(choice === "auto" ? "cuda" : choice, sync);
     if (backend.name !== "cuda")
-      throw new Error(`${backend.name}: x is a cuda tensor; use backend "cuda" or "auto", or move it with await x.to("cpu")`);
+      throw withCode(new RangeError(`${backend.name}: x is a cuda tensor; use backend "cuda" or "auto", or move it with await x.to("cpu")`), "ERR_TDFAST_INVALID_VALUE");
     const prepared = this.preparedFor(backend, dims);
     const out = newDeviceBuffer(input.rows * dims.units * 4);
     const result = () => Tensor.onDevice(out, outputShape, "cuda");
@@ -192,36 +217,74 @@ export class TimeDense {
   }
 }
 
-// One-off calls reuse a layer per kernel object, so repeated timeDense(x, { kernel }) calls neither repack the
-// weights nor rebuild an onnxruntime session. A layer is reused only while its copy of the weights still
-// equals the arrays passed (a byte compare), so mutating a kernel between calls is never silently ignored.
-const MAX_LAYERS_PER_KERNEL = 8;
-const oneOffLayers = new WeakMap<object, TimeDense[]>();
-// When a kernel object is collected its layers go with it; this frees their native resources (packed weights,
-// device memory, onnxruntime sessions and their threads) at that point rather than whenever those objects'
-// own finalizers happen to run.
-const releaseLayers = new FinalizationRegistry<TimeDense[]>((layers) => layers.forEach((layer) => layer.dispose()));
+interface LayerSpec {
+  readonly kernel: KernelArg;
+  readonly bias: Float32Array | null;
+  readonly activation: { name: CanonicalActivation; id: number };
+  readonly backend: BackendChoice;
+}
+
+function readLayerSpec(options: unknown): LayerSpec {
+  if (typeof options !== "object" || options === null) throw invalidType("TimeDense options", "an object with a kernel", options);
+  const fields = readOptionsObject("TimeDense options", options, LAYER_KEYS);
+  return {
+    kernel: readKernel(fields.kernel),
+    bias: readBias(fields.bias),
+    activation: readActivation(fields.activation),
+    backend: readBackend(fields.backend),
+  };
+}
+
+/** Set just before layerFor constructs a layer from weights it has validated, so they are not validated twice. */
+let validatedSpec: LayerSpec | undefined;
+
+// One-off calls reuse prepared layers, so repeated timeDense(x, { kernel }) calls neither repack the weights nor
+// rebuild an onnxruntime session, whatever wrapper objects carry the weights: a layer is found by the kernel's
+// Float32Array (a WeakMap lookup), else among the most recently used layers by content. It is reused only while
+// a byte comparison shows its copy equal to the arrays passed, so a kernel mutated between calls is never
+// silently ignored. At most MAX_ONE_OFF_LAYERS layers holding at most MAX_ONE_OFF_BYTES of kernels are kept;
+// the least recently used is disposed (its native memory freed at once), so memory stays flat however many
+// different weights pass through, even in a loop that never yields to the garbage collector.
+const MAX_ONE_OFF_LAYERS = 16;
+const MAX_ONE_OFF_BYTES = 256 * 2 ** 20;
+const recentLayers: TimeDense[] = [];  // least recently used first
+let recentBytes = 0;
+const layerByKernel = new WeakMap<Float32Array, TimeDense>();
+
+const WEIGHT_KEYS = ["kernel", "bias", "activation"] as const;
 
 function layerFor(options: unknown, input: Input): TimeDense {
-  const fields = readOptionsObject("weights", options, ["kernel", "bias", "activation"]);
-  const kernelKey = fields.kernel;
-  if (typeof kernelKey !== "object" || kernelKey === null) return new TimeDense(fields as unknown as TimeDenseOptions);
-  const kernel = readKernel(kernelKey).data;
+  const fields = readOptionsObject("weights", options, WEIGHT_KEYS);
+  const kernel = readKernel(fields.kernel);
   const bias = readBias(fields.bias);
-  const activation = readActivation(fields.activation).name;
-  const features = input.features;
-  const layers = oneOffLayers.get(kernelKey) ?? [];
-  const found = layers.find(
-    (layer) => layer.activation === activation && (layer.features ?? features) === features && layer.holds(kernel, bias),
-  );
-  if (found) return found;
-  const layer = new TimeDense(fields as unknown as TimeDenseOptions);
-  layers.push(layer);
-  if (layers.length > MAX_LAYERS_PER_KERNEL) layers.shift()!.dispose();
-  if (layers.length === 1) {
-    oneOffLayers.set(kernelKey, layers);
-    releaseLayers.register(kernelKey, layers);
+  const activation = readActivation(fields.activation);
+  const fits = (layer: TimeDense): boolean =>
+    layer.activation === activation.name &&
+    (layer.features ?? input.features) === input.features &&
+    (kernel.features === undefined || layer.features === kernel.features) &&
+    layer.holds(kernel.data, bias);
+  let layer = layerByKernel.get(kernel.data);
+  let index = layer === undefined ? -1 : recentLayers.indexOf(layer);
+  if (index < 0 || !fits(layer!)) index = recentLayers.findIndex(fits);
+  if (index >= 0) {
+    layer = recentLayers[index]!;
+    if (index !== recentLayers.length - 1) recentLayers.push(...recentLayers.splice(index, 1));
+  } else {
+    validatedSpec = { kernel, bias, activation, backend: "auto" };
+    try {
+      layer = new TimeDense(fields as unknown as TimeDenseOptions);
+    } finally {
+      validatedSpec = undefined;
+    }
+    recentLayers.push(layer);
+    recentBytes += kernel.data.byteLength;
+    while (recentLayers.length > 1 && (recentLayers.length > MAX_ONE_OFF_LAYERS || recentBytes > MAX_ONE_OFF_BYTES)) {
+      const evicted = recentLayers.shift()!;
+      recentBytes -= evicted.kernelBytes;
+      evicted.dispose();
+    }
   }
+  layerByKernel.set(kernel.data, layer);
   return layer;
 }
 

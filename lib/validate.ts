@@ -2,11 +2,12 @@
 // a wrong type is a TypeError, a wrong shape, length, size or value a RangeError.
 
 import { types } from "node:util";
+import { markAsUntransferable } from "node:worker_threads";
 
 import { type CanonicalActivation, lookupActivation, ACTIVATIONS } from "./activations.js";
 import { BACKEND_CHOICES, type BackendChoice } from "./backends/index.js";
-import { invalidSize, invalidType, invalidValue, unknownKey } from "./errors.js";
-import type { NativeCudaBuffer } from "./binding.js";
+import { invalidSize, invalidType, invalidValue } from "./errors.js";
+import { nativeBinding, type NativeCudaBuffer } from "./binding.js";
 import { checkShape, Tensor, type TensorLike } from "./tensor.js";
 
 export interface Input {
@@ -21,12 +22,6 @@ export interface Input {
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
-}
-
-/** Rejects keys not in `allowed`: a misspelt option must not be silently ignored. */
-export function checkKeys(argument: string, value: Record<string, unknown>, allowed: readonly string[]): void {
-  for (const key of Object.keys(value))
-    if (!allowed.includes(key)) throw unknownKey(argument, key, allowed);
 }
 
 function float32Data(argument: string, value: unknown): Float32Array {
@@ -124,6 +119,18 @@ export function readBackend(backend: unknown): BackendChoice {
   return backend as BackendChoice;
 }
 
+/**
+ * Whether two arrays' bytes overlap. Views of one ArrayBuffer are compared by offsets; two SharedArrayBuffer
+ * objects may hold the same memory (structuredClone of one, a shared WebAssembly.Memory before and after
+ * grow()), so those are compared by address, natively. Without the addon such a pair counts as overlapping
+ * only when it is: the onnx backend copies shared x before computing (see backends/onnx.ts).
+ */
+function sharesMemory(a: Float32Array, b: Float32Array): boolean {
+  if (a.buffer === b.buffer) return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+  if (!types.isSharedArrayBuffer(a.buffer) || !types.isSharedArrayBuffer(b.buffer)) return false;
+  return nativeBinding().binding?.sharesMemory(a, b) ?? false;
+}
+
 /** The `out` option: a Float32Array or tensor of exactly the output's size, not sharing memory with x. */
 export function readOut(out: unknown, outputShape: readonly number[], input: Float32Array): Float32Array {
   if (out instanceof Tensor && out.device === "cuda") throw invalidValue("out", "a host Float32Array or tensor", "a cuda tensor");
@@ -144,20 +151,35 @@ export function readOut(out: unknown, outputShape: readonly number[], input: Flo
   }
   if (data.length !== size)
     throw invalidSize("out", `expected ${size} elements for shape [${outputShape.join(", ")}], got ${data.length}${detachedHint(data)}`);
-  if (data.buffer === input.buffer && size > 0 && input.length > 0) {
-    const outStart = data.byteOffset;
-    const inStart = input.byteOffset;
-    if (outStart < inStart + input.byteLength && inStart < outStart + data.byteLength)
-      throw invalidSize("out", "overlaps the memory of x; pass a separate buffer");
-  }
+  if (size > 0 && input.length > 0 && sharesMemory(data, input))
+    throw invalidSize("out", "overlaps the memory of x; pass a separate buffer");
   return data;
 }
 
-export function readOptionsObject(argument: string, value: unknown, allowed: readonly string[]): Record<string, unknown> {
-  if (value === undefined) return {};
-  if (!isObject(value)) throw invalidType(argument, "an object", value);
-  checkKeys(argument, value, allowed);
-  return value;
+/**
+ * Makes a host array safe to hand to a call that runs on after this function returns (an async call on a
+ * worker thread, or the onnx backend's slices), before the call starts:
+ * - a resizable ArrayBuffer is refused: it could shrink (resize()) while the call reads or writes it;
+ * - see pinForAsync for what happens after.
+ */
+export function checkAsyncBuffer(argument: string, data: Float32Array): void {
+  const buffer = data.buffer as ArrayBuffer & { resizable?: boolean };
+  if (buffer.resizable === true)
+    throw invalidValue(
+      argument,
+      "a Float32Array over a fixed-length ArrayBuffer in an async call (a resizable one could shrink while the call runs; use the Sync API or copy it)",
+      "one over a resizable ArrayBuffer",
+    );
 }
 
-export type { TensorLike };
+/**
+ * Called right after an async call has started (no JavaScript has run since): marks the ArrayBuffer behind
+ * `data` untransferable (node:worker_threads markAsUntransferable), so that it can never be detached while
+ * the call still reads or writes it. The mark is permanent (Node has no way to lift it): afterwards, putting
+ * that buffer in a transfer list throws a DataCloneError (Node 22 and later) or copies it (Node 20). A
+ * SharedArrayBuffer needs none: it can be neither transferred nor shrunk.
+ */
+export function pinForAsync(data: Float32Array): void {
+  const buffer = data.buffer;
+  if (!types.isSharedArrayBuffer(buffer)) markAsUntransferable(buffer);
+}

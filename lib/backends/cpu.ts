@@ -1,6 +1,7 @@
 // The native C++ kernels (native/): SIMD chosen at run time, large calls threaded, async calls on libuv workers.
 
 import { nativeBinding } from "../binding.js";
+import { unavailable } from "../errors.js";
 import type { Availability, Backend, DenseSpec, PreparedDense } from "./types.js";
 
 export const cpuBackend: Backend = {
@@ -12,7 +13,7 @@ export const cpuBackend: Backend = {
   },
   prepare(spec: DenseSpec): PreparedDense {
     const { binding, error } = nativeBinding();
-    if (!binding) throw new Error(`cpu: ${error}`);
+    if (!binding) throw unavailable("cpu", error);
     const weights = new binding.Weights(spec.kernel, spec.bias, spec.features, spec.units, spec.activationId);
     return {
       run: (x, rows, out) => weights.runAsync(x, rows, out),

@@ -2,6 +2,7 @@
 // pinned staging buffers in chunks; device tensors stay on the GPU.
 
 import { nativeBinding, type NativeCudaBuffer, type NativeCuda } from "../binding.js";
+import { unavailable } from "../errors.js";
 import type { Availability, Backend, DenseSpec, PreparedDense } from "./types.js";
 
 /** The addon's CUDA surface when a usable GPU is present, or an Error saying why not. */
@@ -14,7 +15,7 @@ export function cudaRuntime(): { cuda: NativeCuda; error?: undefined } | { cuda?
 
 export function newDeviceBuffer(byteLength: number): NativeCudaBuffer {
   const { cuda, error } = cudaRuntime();
-  if (!cuda) throw new Error(`cuda: ${error}`);
+  if (!cuda) throw unavailable("cuda", error);
   return new cuda.Buffer!(byteLength);
 }
 
@@ -33,7 +34,7 @@ export const cudaBackend: Backend = {
   },
   prepare(spec: DenseSpec): PreparedDense {
     const { cuda, error } = cudaRuntime();
-    if (!cuda) throw new Error(`cuda: ${error}`);
+    if (!cuda) throw unavailable("cuda", error);
     const weights = new cuda.Weights!(spec.kernel, spec.bias, spec.features, spec.units, spec.activationId);
     return {
       run: (x, rows, out) => weights.runHost(x, rows, out, true),

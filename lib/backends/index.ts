@@ -1,5 +1,8 @@
 // The registry of backends and the rules that choose between them.
 
+import { isMainThread } from "node:worker_threads";
+
+import { unavailable, withCode } from "../errors.js";
 import type { BackendName } from "../tensor.js";
 import { cpuBackend } from "./cpu.js";
 import { cudaBackend } from "./cuda.js";
@@ -20,10 +23,19 @@ export interface BackendsReport {
 }
 
 /**
- * Order of preference for "auto": CUDA, then onnxruntime-node, then the native CPU kernel when onnxruntime-node
- * cannot be loaded. Sync calls skip backends without a synchronous path (onnx), so they get cuda, then cpu.
+ * Order of preference for "auto" on the main thread: CUDA, then onnxruntime-node, then the native CPU kernel
+ * when onnxruntime-node cannot be loaded. Sync calls skip backends without a synchronous path (onnx), so they
+ * get cuda, then cpu.
  */
-const AUTO_ORDER: readonly BackendName[] = ["cuda", "onnx", "cpu"];
+const MAIN_THREAD_ORDER: readonly BackendName[] = ["cuda", "onnx", "cpu"];
+/**
+ * In a worker_thread, "auto" prefers the native CPU kernel to onnxruntime-node: onnxruntime-node computes
+ * synchronously on the JavaScript thread, and when the worker is terminated (worker.terminate(), or
+ * process.exit() on the main thread) during a run, its binding throws a C++ exception out of an N-API callback
+ * and the whole process aborts. Nothing outside onnxruntime-node can catch that; tdfast's own kernels survive it.
+ */
+const WORKER_ORDER: readonly BackendName[] = ["cuda", "cpu", "onnx"];
+const AUTO_ORDER = isMainThread ? MAIN_THREAD_ORDER : WORKER_ORDER;
 
 export function backends(): BackendsReport {
   const report = { cuda: cudaBackend.availability(), cpu: cpuBackend.availability(), onnx: onnxBackend.availability() };
@@ -51,8 +63,8 @@ function resolveUncached(choice: BackendChoice, sync: boolean): Backend {
   if (choice !== "auto") {
     const backend = REGISTRY[choice];
     const { available, reason } = backend.availability();
-    if (!available) throw new Error(`${choice}: ${reason}`);
-    if (sync && !backend.supportsSync) throw new Error(`${choice}: this backend has no synchronous path; use the async API`);
+    if (!available) throw unavailable(choice, reason ?? "unavailable");
+    if (sync && !backend.supportsSync) throw unavailable(choice, "this backend has no synchronous path; use the async API");
     return backend;
   }
   const reasons: string[] = [];
@@ -63,5 +75,5 @@ function resolveUncached(choice: BackendChoice, sync: boolean): Backend {
     if (available) return backend;
     reasons.push(`${name}: ${reason}`);
   }
-  throw new Error(`no backend available (${reasons.join("; ")})`);
+  throw withCode(new Error(`no backend available (${reasons.join("; ")})`), "ERR_TDFAST_BACKEND_UNAVAILABLE");
 }

@@ -8,8 +8,11 @@
 // Large calls instead run as row slices of about SLICE_MS each, reading the caller's x and writing the
 // caller's out in place (no copies); the event loop runs between slices.
 
+import { types } from "node:util";
+
 import type * as Ort from "onnxruntime-node";
 
+import { onnxFailure, unavailable } from "../errors.js";
 import { buildDenseModel, INPUT_NAME, OUTPUT_NAME } from "../onnx-model.js";
 import type { Availability, Backend, DenseSpec, PreparedDense } from "./types.js";
 
@@ -51,6 +54,11 @@ function firstSliceRows(features: number, units: number): number {
   return Math.max(1, Math.floor((SLICE_MS * WORK_PER_MS) / (features + units + (features * units) / 16)));
 }
 
+/** Whether onnxruntime-node can read or write this array in place. */
+function ortAccepts(array: Float32Array): boolean {
+  return array instanceof Float32Array && !types.isSharedArrayBuffer(array.buffer);
+}
+
 let sessionsCreated = 0;
 
 /** For tests: how many InferenceSessions this process has created. */
@@ -60,7 +68,7 @@ export function onnxSessionCount(): number {
 
 function prepare(spec: DenseSpec): PreparedDense {
   const { ort, error } = loadOrt();
-  if (!ort) throw new Error(`onnx: ${error}`);
+  if (!ort) throw unavailable("onnx", error);
   const { features, units } = spec;
   // create() resolves on a later tick: prepare returns at once and run() awaits the session.
   const session = ort.InferenceSession.create(buildDenseModel(spec), SESSION_OPTIONS);
@@ -84,20 +92,34 @@ function prepare(spec: DenseSpec): PreparedDense {
       running++;
       try {
         const ready = await session.catch((cause: unknown) => {
-          throw new Error(`onnx: could not create the onnxruntime session: ${firstLine(cause)}`, { cause });
+          throw onnxFailure(`could not create the onnxruntime session: ${firstLine(cause)}`, cause);
         });
+        // onnxruntime-node takes only this realm's Float32Array over an ordinary ArrayBuffer: x from a
+        // SharedArrayBuffer, a shared WebAssembly.Memory or another realm is copied in, slice by slice, and
+        // such an out is computed into a scratch slice and copied back (which also keeps results right when
+        // out and x are two views of the same shared memory).
+        // Shared x with shared out is copied whole: the two may be views of one memory (checked natively when the
+        // addon is loaded, which refuses such a call before it gets here), and a slice must not overwrite rows
+        // that a later slice reads.
+        const source = !ortAccepts(x) && types.isSharedArrayBuffer(x.buffer) && types.isSharedArrayBuffer(out.buffer) ? new Float32Array(x) : x;
+        const readsInPlace = ortAccepts(source);
+        const writesInPlace = ortAccepts(out);
         for (let start = 0; start < rows; ) {
           const count = Math.min(sliceRows, rows - start);
           const began = performance.now();
+          const xSlice = source.subarray(start * features, (start + count) * features);
+          const outSlice = out.subarray(start * units, (start + count) * units);
+          const target = writesInPlace ? outSlice : new Float32Array(outSlice.length);
           try {
             // Tensors over subarrays: ORT reads x and writes out in place.
             await ready.run(
-              { [INPUT_NAME]: new ort.Tensor("float32", x.subarray(start * features, (start + count) * features), [count, features]) },
-              { [OUTPUT_NAME]: new ort.Tensor("float32", out.subarray(start * units, (start + count) * units), [count, units]) },
+              { [INPUT_NAME]: new ort.Tensor("float32", readsInPlace ? xSlice : new Float32Array(xSlice), [count, features]) },
+              { [OUTPUT_NAME]: new ort.Tensor("float32", target, [count, units]) },
             );
           } catch (cause) {
-            throw new Error(`onnx: onnxruntime failed: ${firstLine(cause)}`, { cause });
+            throw onnxFailure(`onnxruntime failed: ${firstLine(cause)}`, cause);
           }
+          if (!writesInPlace) outSlice.set(target);
           if (count === sliceRows && performance.now() - began < SLICE_MS / 2) sliceRows *= 2;
           start += count;
         }
