@@ -98,10 +98,22 @@ test("TimeDense constructor validates its weights once", (t) => {
   t.throws(() => new TimeDense({ kernel, backend: "tpu" }), { instanceOf: RangeError, message: /^backend:/ });
 });
 
-test("asking for an unavailable backend says why instead of switching", (t) => {
-  const report = backends();
-  const missing = ["cuda", "cpu"].find((name) => !report[name].available);
-  if (!missing) return t.pass("every synchronous backend is available here");
-  const error = t.throws(() => timeDenseSync(x, { kernel }, { backend: missing }));
-  t.is(error.message, `${missing}: ${report[missing].reason}`);
+test("a Proxy of a Float32Array is refused with a message that says it is a Proxy", (t) => {
+  const proxy = new Proxy(new Float32Array(8), {});
+  t.throws(() => timeDenseSync({ data: proxy, shape: [2, F] }, { kernel }), {
+    instanceOf: TypeError,
+    message: /^x\.data: expected a Float32Array, got a Proxy of Float32Array \(tdfast reads typed arrays natively: pass the array itself\)$/,
+    code: "ERR_TDFAST_INVALID_TYPE",
+  });
+});
+
+test("tensor() refuses non-numbers in an array and unknown option keys", (t) => {
+  t.throws(() => tensor([1, 2, "a"]), { instanceOf: TypeError, message: /^data\[2\]: expected a number, got string "a"/, code: "ERR_TDFAST_INVALID_TYPE" });
+  t.throws(() => tensor([1, null]), { instanceOf: TypeError, message: /^data\[1\]: expected a number, got null/ });
+  t.throws(() => tensor(new Float32Array(4), [2, 2], { devcie: "cuda" }), {
+    instanceOf: RangeError,
+    message: /^options: unknown key "devcie" \(expected one of device\)/,
+    code: "ERR_TDFAST_INVALID_VALUE",
+  });
+  t.deepEqual([...tensor([1, Number.NaN, -0]).data], [1, Number.NaN, -0]);
 });

@@ -40,6 +40,22 @@ test.serial("a one-off timeDense called again with the same kernel object reuses
   t.is(onnxSessionCount() - before, 2, "another activation is another model");
 });
 
+test.serial("one-off calls reuse a session whatever wrapper objects carry the same weights; a changed kernel gets a new one", async (t) => {
+  const c = makeCase(8, [3, 11], 6, 2, true);
+  const before = onnxSessionCount();
+  for (let i = 0; i < 20; i++) {
+    // a fresh tensor wrapper around the same array, then a fresh copy of its values
+    const kernel = i % 2 ? tensor(c.kernel, [6, 2]) : { data: c.kernel.slice(), shape: [6, 2] };
+    check(t, `call ${i}`, (await timeDense(c.input, { kernel, bias: c.bias.slice(), activation: "softsign" }, { backend: "onnx" })).data, c, 6, 2, "softsign");
+  }
+  t.is(onnxSessionCount() - before, 1);
+  const changed = c.kernel.slice();
+  changed[3] += 1;
+  const y = await timeDense(c.input, { kernel: tensor(changed, [6, 2]), bias: c.bias, activation: "softsign" }, { backend: "onnx" });
+  check(t, "changed kernel", y.data, { ...c, kernel: changed }, 6, 2, "softsign");
+  t.is(onnxSessionCount() - before, 2);
+});
+
 test.serial("the event loop keeps ticking during a large onnx call (64x4096x128 -> 1 sigmoid)", async (t) => {
   const random = randomGenerator(8);
   const [rows, F, U] = [64 * 4096, 128, 1];

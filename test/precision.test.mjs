@@ -1,0 +1,28 @@
+// Precision where a small absolute error is a large relative one: the sigmoid/silu tail, tanh near 0, large
+// logits in (log_)softmax — on every backend, and on the cpu backend for every SIMD variant this CPU runs (the
+// variant is chosen once per process, so each runs in a child process).
+import test from "ava";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+import { availableBackends } from "./helpers/backends.mjs";
+
+const child = fileURLToPath(new URL("./helpers/precision-child.mjs", import.meta.url));
+
+const runs = availableBackends.flatMap((backend) =>
+  backend === "cpu" ? ["avx512", "avx2", "generic"].map((simd) => ({ backend, simd })) : [{ backend, simd: undefined }],
+);
+
+for (const { backend, simd } of runs) {
+  test(`tails, tiny inputs and large logits keep their relative accuracy (${backend}${simd ? ` ${simd}` : ""})`, (t) => {
+    const env = { ...process.env };
+    if (simd) env.TDFAST_SIMD = simd;
+    const result = JSON.parse(execFileSync(process.execPath, [child, backend], { env, encoding: "utf8" }));
+    if (simd && result.simd !== simd) {
+      t.log(`this CPU cannot run ${simd}; it ran ${result.simd}`);
+      t.not(simd, "generic", "the portable kernels run everywhere");
+    }
+    t.deepEqual(result.failures, []);
+    t.true(result.checked > 2000);
+  });
+}
