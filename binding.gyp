@@ -1,6 +1,6 @@
 {
-  # CPU-only build of the addon (node-gyp, prebuildify). CMakeLists.txt builds the same native/ sources and,
-  # when nvcc is found, the CUDA backend too.
+  # CPU-only build of the addon (node-gyp, prebuildify). The sources and the kernels' instruction-set flags
+  # come from native/sources.json, which CMakeLists.txt reads too (it adds the CUDA backend when nvcc is found).
   "target_defaults": {
     "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
     "defines": [
@@ -22,17 +22,7 @@
   "targets": [
     {
       "target_name": "tdfast",
-      "sources": [
-        "native/addon.cc",
-        "native/bandwidth_probe.cc",
-        "native/cuda_binding.cc",
-        "native/dense.cc",
-        "native/kernels_generic.cc",
-        "native/napi_util.cc",
-        "native/promise_job.cc",
-        "native/thread_pool.cc",
-        "native/weights_wrap.cc"
-      ],
+      "sources": ["<!@(node scripts/sources.cjs sources)"],
       "conditions": [
         ["target_arch=='x64'", {
           "defines": ["TDF_HAVE_X86_KERNELS"],
@@ -47,18 +37,18 @@
         {
           "target_name": "tdfast_avx2",
           "type": "static_library",
-          "sources": ["native/kernels_avx2.cc"],
-          "cflags_cc": ["-mavx2", "-mfma"],
-          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mavx2", "-mfma"] },
-          "msvs_settings": { "VCCLCompilerTool": { "EnableEnhancedInstructionSet": 5 } }
+          "sources": ["<!@(node scripts/sources.cjs isa avx2)"],
+          "cflags_cc": ["<!@(node scripts/sources.cjs gcc avx2)"],
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["<!@(node scripts/sources.cjs gcc avx2)"] },
+          "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["<!@(node scripts/sources.cjs msvc avx2)"] } }
         },
         {
           "target_name": "tdfast_avx512",
           "type": "static_library",
-          "sources": ["native/kernels_avx512.cc"],
-          "cflags_cc": ["-mavx512f", "-mavx512dq", "-mfma", "-Wno-uninitialized", "-Wno-maybe-uninitialized"],
-          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["-mavx512f", "-mavx512dq", "-mfma"] },
-          "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["/arch:AVX512"] } }
+          "sources": ["<!@(node scripts/sources.cjs isa avx512)"],
+          "cflags_cc": ["<!@(node scripts/sources.cjs gcc avx512)"],
+          "xcode_settings": { "OTHER_CPLUSPLUSFLAGS": ["<!@(node scripts/sources.cjs gcc avx512)"] },
+          "msvs_settings": { "VCCLCompilerTool": { "AdditionalOptions": ["<!@(node scripts/sources.cjs msvc avx512)"] } }
         }
       ]
     }]

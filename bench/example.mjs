@@ -1,7 +1,7 @@
 // The seed model's head on built-in data: Conv1D → LSTM → Conv1DTranspose → TimeDistributed(Dense(1, "sigmoid")).
 // The layers before the head are stood in for by a deterministic 1×1000×64 feature sequence; the head runs
 // through tdfast and, for comparison, through a plain JavaScript loop over timesteps.
-import { TimeDense, backends, tensor } from "../dist/esm/index.mjs";
+import { backends, TimeDense, tensor } from "../dist/esm/index.mjs";
 import { medianMicros } from "./measure.mjs";
 
 const [B, T, F, U] = [1, 1000, 64, 1];
@@ -35,12 +35,16 @@ for (let i = 0; i < y.data.length; i++) largestDifference = Math.max(largestDiff
 const tdfastMicros = await medianMicros(() => head.apply(x), 5000, { warmup: 2000 });
 const loopMicros = await medianMicros(plainLoop, 500);
 
-const available = Object.entries(backends()).filter(([name, v]) => name !== "auto" && v.available).map(([name]) => name);
+const available = Object.entries(backends())
+  .filter(([name, v]) => name !== "auto" && v.available)
+  .map(([name]) => name);
 console.log(`tdfast example: seed model head TimeDistributed(Dense(${U}, "sigmoid")) on ${B}×${T}×${F}`);
 console.log(`backends available: ${available.join(", ")}`);
 console.log(`output shape [${y.shape.join(", ")}], first values: ${Array.from(y.data.subarray(0, 5), (v) => v.toFixed(5)).join(", ")}`);
 console.log(`largest difference from a plain JavaScript loop: ${largestDifference.toExponential(2)}`);
-console.log(`median time per call: tdfast ${tdfastMicros.toFixed(1)} µs, plain JavaScript loop ${loopMicros.toFixed(1)} µs (${(loopMicros / tdfastMicros).toFixed(1)}× slower)`);
+console.log(
+  `median time per call: tdfast ${tdfastMicros.toFixed(1)} µs, plain JavaScript loop ${loopMicros.toFixed(1)} µs (${(loopMicros / tdfastMicros).toFixed(1)}× slower)`,
+);
 if (largestDifference > 1e-5) {
   console.error("tdfast disagrees with the plain loop");
   process.exitCode = 1;

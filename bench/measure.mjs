@@ -14,6 +14,9 @@ export async function timeOnce(run) {
 /**
  * Median microseconds per awaited call of `run` over `repeats` calls after `warmup` calls, for one tool on its
  * own (timeInterleaved compares several). `afterCall` gets each call's result (e.g. to dispose it) untimed.
+ * @param {() => unknown} run
+ * @param {number} repeats
+ * @param {{ warmup?: number, afterCall?: (output: any) => void }} [options]
  */
 export async function medianMicros(run, repeats, { warmup = 20, afterCall } = {}) {
   for (let i = 0; i < warmup; i++) afterCall?.(await run());
@@ -44,8 +47,7 @@ export async function timeInterleaved(contenders, { targetSeconds, rounds = 5, m
   for (const { run, firstCallSeconds } of contenders) {
     if (!(firstCallSeconds > 0)) throw new Error("timeInterleaved: every contender needs its first call's time");
     // Warm-up: JIT, caches, thread pools and allocators settle; a few calls or ~10% of the budget (one for slow tools).
-    const warmupCalls =
-      firstCallSeconds > 0.25 ? 1 : Math.max(2, Math.min(200, Math.floor((0.1 * targetSeconds) / firstCallSeconds)));
+    const warmupCalls = firstCallSeconds > 0.25 ? 1 : Math.max(2, Math.min(200, Math.floor((0.1 * targetSeconds) / firstCallSeconds)));
     let perCall = firstCallSeconds;
     try {
       for (let i = 0; i < warmupCalls; i++) perCall = Math.min(perCall, (await timeOnce(run)).seconds);

@@ -19,8 +19,15 @@ const formatRate = (value) =>
 const formatRatio = (ratio) => (ratio === undefined ? "—" : `${ratio >= 100 ? ratio.toFixed(0) : ratio.toPrecision(3)}×`);
 /** Baseline median / tool median, said as "N× faster" or "N× slower" so no one has to read 0.0003×. */
 const formatSpeedup = (cell) =>
-  cell.toolId === cell.baselineId ? "baseline" : cell.vsBaseline === undefined ? "—" : cell.vsBaseline >= 1 ? `${formatRatio(cell.vsBaseline)} faster` : `${formatRatio(1 / cell.vsBaseline)} slower`;
-const formatBytes = (bytes) => (bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`);
+  cell.toolId === cell.baselineId
+    ? "baseline"
+    : cell.vsBaseline === undefined
+      ? "—"
+      : cell.vsBaseline >= 1
+        ? `${formatRatio(cell.vsBaseline)} faster`
+        : `${formatRatio(1 / cell.vsBaseline)} slower`;
+const formatBytes = (bytes) =>
+  bytes >= 1e9 ? `${(bytes / 1e9).toFixed(2)} GB` : bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${(bytes / 1e3).toFixed(1)} kB`;
 const formatFlops = (flops) => (flops >= 1e9 ? `${(flops / 1e9).toFixed(2)} GFLOP` : `${(flops / 1e6).toFixed(2)} MFLOP`);
 
 function formatDiff(cell) {
@@ -33,7 +40,12 @@ function formatDiff(cell) {
 /** Rows of strings → lines with each column padded to its widest entry (first column left, others right). */
 function alignColumns(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
-  return rows.map((row) => row.map((text, i) => (i === 0 ? text.padEnd(widths[i]) : text.padStart(widths[i]))).join("  ").trimEnd());
+  return rows.map((row) =>
+    row
+      .map((text, i) => (i === 0 ? text.padEnd(widths[i]) : text.padStart(widths[i])))
+      .join("  ")
+      .trimEnd(),
+  );
 }
 
 // ── text report ───────────────────────────────────────────────────────────────────────────────────────────
@@ -83,7 +95,7 @@ export function textReport(run) {
   out.push(
     "",
     "Median time per call after warm-up (inputs prepared once, weights/sessions prepared untimed). GB/s counts the",
-    "bytes that must move ((rows·F + rows·U + F·U + U)·4); GFLOP/s counts 2·rows·F·U. \"vs ORT\" compares medians",
+    'bytes that must move ((rows·F + rows·U + F·U + U)·4); GFLOP/s counts 2·rows·F·U. "vs ORT" compares medians',
     "with onnxruntime-node used directly. max|Δ| is the largest difference from tdfast cpu's output (from a plain",
     "JS loop's where tdfast cpu cannot run); over 1e-4 is reported as a MISMATCH.",
     "",
@@ -94,10 +106,17 @@ export function textReport(run) {
   out.push(...bandwidthLines(run));
 
   if (run.eventLoop) {
-    out.push("", `Largest event-loop gap (1 ms setInterval) during ${run.eventLoop.calls} back-to-back async calls on ${run.eventLoop.shapeKey}:`);
+    out.push(
+      "",
+      `Largest event-loop gap (1 ms setInterval) during ${run.eventLoop.calls} back-to-back async calls on ${run.eventLoop.shapeKey}:`,
+    );
     const rows = [["  idle (nothing running)", formatSeconds(run.eventLoop.idle.largestGapSeconds), ""]];
     for (const entry of run.eventLoop.tools)
-      rows.push([`  ${entry.label}`, entry.error ? "failed" : formatSeconds(entry.largestGapSeconds), entry.error ?? `(calls took ${formatSeconds(entry.busySeconds / entry.calls)} each)`]);
+      rows.push([
+        `  ${entry.label}`,
+        entry.error ? "failed" : formatSeconds(entry.largestGapSeconds),
+        entry.error ?? `(calls took ${formatSeconds(entry.busySeconds / entry.calls)} each)`,
+      ]);
     out.push(...alignColumns(rows));
   }
 
@@ -126,7 +145,8 @@ function bandwidthLines({ largeShapeBandwidth: large, meta }) {
   const column = (share) => (share ? `${share.gbPerSecond.toFixed(2)} GB/s${percent(share)}` : "—");
   out.push(`${large.shapeKey}, bytes that must move per call ${formatBytes(large.bytesPerCall)}, as GB/s and % of the probe:`);
   const rows = [["", "one input (table)", `${large.copies} inputs rotated (${formatBytes(large.rotatedBytes)}, from DRAM)`]];
-  for (const entry of large.tools) rows.push([`  ${entry.label}`, column(entry.oneInput), entry.error ? `failed: ${entry.error}` : column(entry.rotatedInputs)]);
+  for (const entry of large.tools)
+    rows.push([`  ${entry.label}`, column(entry.oneInput), entry.error ? `failed: ${entry.error}` : column(entry.rotatedInputs)]);
   out.push(...alignColumns(rows));
   if (large.cacheBytes && large.cacheBytes >= large.bytesPerCall)
     out.push(
@@ -182,12 +202,19 @@ function toolColors(tools) {
 
 /** "1 µs", "10 µs", "100 µs", "1 ms", … for the axis of 10^decade seconds. */
 function decadeLabel(decade) {
-  const units = [["ns", -9], ["µs", -6], ["ms", -3], ["s", 0]];
+  /** @type {[unit: string, exponent: number][]} */
+  const units = [
+    ["ns", -9],
+    ["µs", -6],
+    ["ms", -3],
+    ["s", 0],
+  ];
   const [unit, exponent] = units.findLast(([, e]) => decade >= e) ?? units[0];
   return `${10 ** (decade - exponent)} ${unit}`;
 }
 
-const escapeXml = (text) => String(text).replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c]);
+const escapeXml = (text) =>
+  String(text).replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[c]);
 
 export function svgChart(run) {
   const tools = run.meta.tools.filter((t) => t.available);
@@ -223,7 +250,9 @@ export function svgChart(run) {
   parts.push(`<line x1="${margin.left}" x2="${margin.left + plotWidth}" y1="${baseline}" y2="${baseline}" stroke="#333"/>`);
   const yMid = margin.top + plotHeight / 2;
   parts.push(`<text transform="translate(22 ${yMid}) rotate(-90)" text-anchor="middle">median time per call (log scale)</text>`);
-  parts.push(`<text x="${margin.left + plotWidth / 2}" y="${height - 14}" text-anchor="middle">shape: batch×time×features→units, activation</text>`);
+  parts.push(
+    `<text x="${margin.left + plotWidth / 2}" y="${height - 14}" text-anchor="middle">shape: batch×time×features→units, activation</text>`,
+  );
 
   run.shapes.forEach((shape, g) => {
     const groupX = margin.left + g * groupWidth + groupGap / 2;
@@ -233,11 +262,15 @@ export function svgChart(run) {
       if (cell?.medianSeconds > 0) {
         const top = y(cell.medianSeconds);
         const tip = `${tool.label} · ${shape.key}: ${formatSeconds(cell.medianSeconds)}`;
-        parts.push(`<rect x="${x}" y="${top.toFixed(1)}" width="${barWidth - 2}" height="${(baseline - top).toFixed(1)}" fill="${color.get(tool.id)}"><title>${escapeXml(tip)}</title></rect>`);
+        parts.push(
+          `<rect x="${x}" y="${top.toFixed(1)}" width="${barWidth - 2}" height="${(baseline - top).toFixed(1)}" fill="${color.get(tool.id)}"><title>${escapeXml(tip)}</title></rect>`,
+        );
       } else {
         // Not measured on this shape: a mark at the floor, with the reason as a tooltip.
         const tip = `${tool.label} · ${shape.key}: ${cell?.note ?? "not run"}`;
-        parts.push(`<text x="${x + (barWidth - 2) / 2}" y="${baseline - 4}" text-anchor="middle" fill="${color.get(tool.id)}" font-size="11">×<title>${escapeXml(tip)}</title></text>`);
+        parts.push(
+          `<text x="${x + (barWidth - 2) / 2}" y="${baseline - 4}" text-anchor="middle" fill="${color.get(tool.id)}" font-size="11">×<title>${escapeXml(tip)}</title></text>`,
+        );
       }
     });
     const [dims, activation] = shape.key.split(" ");

@@ -12,16 +12,18 @@
 //
 // Progress goes to stderr, the report to stdout; JSON and an SVG chart go to bench/results/.
 
-import { readFileSync, readdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import fs, { readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 import { idleEventLoopGap, largestEventLoopGap, maxAbsDiff, timeInterleaved, timeOnce } from "./measure.mjs";
-import { MISMATCH_TOLERANCE, formatSeconds, machineLines, targetLine, textReport, writeResults } from "./report.mjs";
-import { LARGE_SHAPE, SHAPES, makeInputs } from "./shapes.mjs";
+import { formatSeconds, MISMATCH_TOLERANCE, machineLines, targetLine, textReport, writeResults } from "./report.mjs";
+import { LARGE_SHAPE, makeInputs, SHAPES } from "./shapes.mjs";
 import { checkTargets } from "./targets.mjs";
-import { BASELINE_ID, REFERENCE_ID, allTools } from "./tools/index.mjs";
+import { allTools, BASELINE_ID, REFERENCE_ID } from "./tools/index.mjs";
 import { timeDistributedDenseLoop } from "./tools/plain-js.mjs";
 import { loadTdfast, nativeAddon } from "./tools/tdfast.mjs";
 
@@ -94,14 +96,25 @@ const PROBE_BYTES = 512 * 2 ** 20;
 const PROBE_REPEATS = 5;
 
 /**
- * The native probe's multi-threaded streaming read bandwidth: the ceiling for memory-bound shapes. Probed just
- * before and just after the large-shape measurement, since on a shared (virtual) machine it drifts; the higher
- * of the two is the reference for the percentages (the conservative choice).
+ * The machine's multi-threaded streaming read bandwidth: the ceiling for memory-bound shapes, measured by
+ * bench/probe/bandwidth.cc (a standalone program over tdfast's thread pool, built here on first use; not part
+ * of the addon). Probed just before and just after the large-shape measurement, since on a shared (virtual)
+ * machine it drifts; the higher of the two is the reference for the percentages (the conservative choice).
  */
 function probeMemoryBandwidth() {
-  const addon = nativeAddon();
-  if (!addon.binding) return { error: addon.error };
-  return { bytesPerSecond: addon.binding.memoryReadBandwidth(PROBE_BYTES, PROBE_REPEATS), bufferBytes: PROBE_BYTES, repeats: PROBE_REPEATS };
+  const root = fileURLToPath(new URL("..", import.meta.url));
+  const binary = path.join(root, "build-bench", "bandwidth");
+  try {
+    if (!fs.existsSync(binary)) {
+      fs.mkdirSync(path.dirname(binary), { recursive: true });
+      const sources = ["bench/probe/bandwidth.cc", "native/cpu/thread_pool.cc"].map((file) => path.join(root, file));
+      execFileSync(process.env.CXX ?? "c++", ["-std=c++17", "-O3", "-pthread", ...sources, "-o", binary], { stdio: "pipe" });
+    }
+    const { bytesPerSecond } = JSON.parse(execFileSync(binary, [String(PROBE_BYTES), String(PROBE_REPEATS)], { encoding: "utf8" }));
+    return { bytesPerSecond, bufferBytes: PROBE_BYTES, repeats: PROBE_REPEATS };
+  } catch (cause) {
+    return { error: `bandwidth probe failed: ${String(cause.stderr ?? cause.message).split("\n")[0]}` };
+  }
 }
 
 /** The smallest shape's median per tool, which estimates the cost of one call on larger shapes. */
@@ -116,10 +129,20 @@ function estimateSeconds(tool, shape) {
 }
 
 /**
+ * One tool on one shape in the table; timeInterleaved's statistics are added to it as they come.
+ * @typedef {{
+ *   toolId: string, label: string, status: string, note?: string, estimatedSeconds?: number,
+ *   firstCallSeconds?: number, isReference?: boolean, maxAbsDiff?: number, mismatch?: boolean,
+ *   runs?: number, medianSeconds?: number, gbPerSecond?: number, gflopPerSecond?: number, vsBaseline?: number,
+ * }} Cell
+ */
+
+/**
  * Sets a tool up for a shape and makes its first call, timed and checked against the reference output.
  * Returns the table cell and, when the tool is to be timed further, its prepared state. Never throws.
  */
 async function prepareCell(tool, shape, inputs, reference) {
+  /** @type {Cell} */
   const cell = { toolId: tool.id, label: tool.label, status: "measured" };
   const estimate = estimateSeconds(tool, shape);
   if (estimate > options.maxCallSeconds)
@@ -169,7 +192,15 @@ async function benchmarkShape(shape, index, shapeCount, tools) {
   const reference = { toolId: REFERENCE_ID, output: undefined };
   const useLoopReference = () => {
     reference.toolId = "plain-js-reference";
-    reference.output = timeDistributedDenseLoop(inputs.x, inputs.kernel, inputs.bias, shape.rows, shape.features, shape.units, shape.activation);
+    reference.output = timeDistributedDenseLoop(
+      inputs.x,
+      inputs.kernel,
+      inputs.bias,
+      shape.rows,
+      shape.features,
+      shape.units,
+      shape.activation,
+    );
   };
   if (!tools.some((tool) => tool.id === REFERENCE_ID)) useLoopReference();
   const cells = [];
@@ -195,7 +226,9 @@ async function benchmarkShape(shape, index, shapeCount, tools) {
       if (baseline) cell.vsBaseline = baseline / cell.medianSeconds;
       if (!firstMedians.has(cell.toolId)) firstMedians.set(cell.toolId, { shape, seconds: cell.medianSeconds });
     }
-    progress(`${tag} · ${cell.label}: ${cell.medianSeconds !== undefined ? `${formatSeconds(cell.medianSeconds)} × ${cell.runs}` : cell.note}`);
+    progress(
+      `${tag} · ${cell.label}: ${cell.medianSeconds !== undefined ? `${formatSeconds(cell.medianSeconds)} × ${cell.runs}` : cell.note}`,
+    );
   }
   return { ...shape, referenceToolId: reference.toolId, baselineId: BASELINE_ID, cells };
 }
@@ -208,7 +241,8 @@ async function benchmarkShape(shape, index, shapeCount, tools) {
 async function measureLargeShapeBandwidth(large, tools, cacheBytes) {
   progress("measuring memory read bandwidth…");
   const probeBefore = probeMemoryBandwidth();
-  if (!probeBefore.bytesPerSecond) return { shapeKey: LARGE_SHAPE.key, bytesPerCall: LARGE_SHAPE.bytesMoved, probe: probeBefore, tools: [] };
+  if (!probeBefore.bytesPerSecond)
+    return { shapeKey: LARGE_SHAPE.key, bytesPerCall: LARGE_SHAPE.bytesMoved, probe: probeBefore, tools: [] };
   const inputs = makeInputs(LARGE_SHAPE);
   const rotationBytes = Math.max(PROBE_BYTES, 2 * (cacheBytes ?? 0));
   const copies = Math.max(2, Math.ceil(rotationBytes / inputs.x.byteLength));
@@ -238,14 +272,26 @@ async function measureLargeShapeBandwidth(large, tools, cacheBytes) {
   const share = (seconds) =>
     seconds === undefined
       ? undefined
-      : { medianSeconds: seconds, gbPerSecond: LARGE_SHAPE.bytesMoved / seconds / 1e9, percent: (100 * LARGE_SHAPE.bytesMoved) / seconds / probe.bytesPerSecond };
+      : {
+          medianSeconds: seconds,
+          gbPerSecond: LARGE_SHAPE.bytesMoved / seconds / 1e9,
+          percent: (100 * LARGE_SHAPE.bytesMoved) / seconds / probe.bytesPerSecond,
+        };
   for (const entry of entries) entry.oneInput = share(entry.oneInputSeconds);
   for (const { entry, cell } of toTime) {
     if (cell.medianSeconds === undefined) entry.error = cell.note;
     else Object.assign(entry, { rotatedInputs: share(cell.medianSeconds), rotatedRuns: cell.runs });
     progress(`bandwidth · ${entry.label}: ${entry.error ?? `${entry.rotatedInputs.gbPerSecond.toFixed(2)} GB/s`}`);
   }
-  return { shapeKey: LARGE_SHAPE.key, bytesPerCall: LARGE_SHAPE.bytesMoved, probe, copies, rotatedBytes: copies * inputs.x.byteLength, cacheBytes, tools: entries };
+  return {
+    shapeKey: LARGE_SHAPE.key,
+    bytesPerCall: LARGE_SHAPE.bytesMoved,
+    probe,
+    copies,
+    rotatedBytes: copies * inputs.x.byteLength,
+    cacheBytes,
+    tools: entries,
+  };
 }
 
 /** How long the event loop stalls while each async tool computes the large shape. */
@@ -253,6 +299,7 @@ async function measureEventLoop(tools) {
   const inputs = makeInputs(LARGE_SHAPE);
   const calls = 10;
   const idle = await idleEventLoopGap();
+  /** @type {{ toolId: string, label: string, error?: string, largestGapSeconds?: number, busySeconds?: number, calls?: number }[]} */
   const entries = [];
   for (const tool of tools.filter((t) => EVENT_LOOP_TOOLS.includes(t.id))) {
     let prepared;
@@ -271,8 +318,15 @@ async function measureEventLoop(tools) {
   return { shapeKey: LARGE_SHAPE.key, calls, idle, tools: entries };
 }
 
+/** @typedef {{ id: string, label: string, family: string, available: boolean, reason?: string, detail?: string }} ToolInfo */
+/**
+ * The report's meta: the machine and the options, then what main() adds.
+ * @typedef {Awaited<ReturnType<typeof machineInfo>> & { tools?: ToolInfo[], baselineLabel?: string, loadAverageAtEnd?: number[] }} Meta
+ */
+
 async function main() {
   const tdfast = await loadTdfast();
+  /** @type {Meta} */
   const meta = await machineInfo(tdfast);
   for (const line of machineLines(meta)) progress(line);
   if (meta.loadAverage[0] > 0.5)
@@ -297,7 +351,9 @@ async function main() {
 
   const eventLoop = large ? await measureEventLoop(available) : undefined;
   const targets = checkTargets(shapes);
-  const mismatches = shapes.flatMap((s) => s.cells.filter((c) => c.mismatch).map((c) => ({ shapeKey: s.key, label: c.label, maxAbsDiff: c.maxAbsDiff })));
+  const mismatches = shapes.flatMap((s) =>
+    s.cells.filter((c) => c.mismatch).map((c) => ({ shapeKey: s.key, label: c.label, maxAbsDiff: c.maxAbsDiff })),
+  );
   meta.loadAverageAtEnd = os.loadavg();
 
   const run = { meta, shapes, largeShapeBandwidth, eventLoop, targets, mismatches };

@@ -9,7 +9,7 @@
 // whole block lifetime. Per row: F*4 bytes read and U*4 written, 2*F*U flops.
 #include "kernels.cuh"
 
-#include "../native/activation.h"
+#include "../native/shared/activation.h"
 
 namespace tdcuda {
 namespace kernels {

@@ -12,7 +12,7 @@
 // where U allows. Per row: F*4 bytes read, U*4 written, 2*F*U flops.
 #include "kernels.cuh"
 
-#include "../native/activation.h"
+#include "../native/shared/activation.h"
 
 namespace tdcuda {
 namespace kernels {

@@ -5,14 +5,12 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-/** The native module's whole surface (native/addon.cc and the classes it registers). */
+/** The native module's whole surface (native/binding/addon.cc and the classes it registers). */
 export interface NativeBinding {
   readonly version: string;
   info(): { simd: "avx512" | "avx2" | "generic"; threads: number };
   /** Whether two Float32Arrays' bytes overlap (two SharedArrayBuffer objects can hold the same memory). */
   sharesMemory(a: Float32Array, b: Float32Array): boolean;
-  /** Median memory read bandwidth in bytes per second over `repeats` passes of a `bytes` buffer (for benchmarks). */
-  memoryReadBandwidth(bytes: number, repeats: number): number;
   readonly Weights: new (
     kernel: Float32Array,
     bias: Float32Array | null,
@@ -35,7 +33,7 @@ export interface CudaDeviceInfo {
   deviceCount?: number;
 }
 
-/** The CUDA backend (native/cuda_binding.cc); only `compiled` and `info` exist in a build without CUDA. */
+/** The CUDA backend (native/binding/cuda.cc); only `compiled` and `info` exist in a build without CUDA. */
 export interface NativeCuda {
   readonly compiled: boolean;
   info(): CudaDeviceInfo;
@@ -53,28 +51,35 @@ export interface NativeCuda {
 /** Device memory; freed by dispose() or, failing that, when garbage-collected. */
 export interface NativeCudaBuffer {
   readonly byteLength: number;
-  upload(source: Float32Array, async: false): void;
-  upload(source: Float32Array, async: true): Promise<void>;
-  download(target: Float32Array, async: false): void;
-  download(target: Float32Array, async: true): Promise<void>;
+  /** Copies a Float32Array of exactly byteLength / 4 floats in. */
+  upload(source: Float32Array): Promise<void>;
+  uploadSync(source: Float32Array): void;
+  /** Copies the buffer out into a Float32Array of exactly byteLength / 4 floats. */
+  download(target: Float32Array): Promise<void>;
+  downloadSync(target: Float32Array): void;
   dispose(): void;
 }
 
-export interface NativeCudaWeights {
-  runHost(x: Float32Array, rows: number, out: Float32Array, async: false): void;
-  runHost(x: Float32Array, rows: number, out: Float32Array, async: true): Promise<void>;
-  runDevice(x: NativeCudaBuffer, rows: number, out: NativeCudaBuffer, async: false): void;
-  runDevice(x: NativeCudaBuffer, rows: number, out: NativeCudaBuffer, async: true): Promise<void>;
-  dispose(): void;
-}
-
+/**
+ * Prepared weights of the CPU backend (native/binding/cpu_weights.cc): they implement the backend contract
+ * (PreparedDense in lib/backends/types.ts) directly.
+ */
 export interface NativeWeights {
-  runSync(x: Float32Array, rows: number, out: Float32Array): void;
   /** Undefined when the call was small enough to compute before returning; else a promise of its end. */
-  runAsync(x: Float32Array, rows: number, out: Float32Array): Promise<void> | undefined;
+  run(x: Float32Array, rows: number, out: Float32Array): Promise<void> | undefined;
+  runSync(x: Float32Array, rows: number, out: Float32Array): void;
   dispose(): void;
   /** e.g. "avx512/dot": the kernel variant these weights run on. */
   readonly kernels: string | null;
+}
+
+/** Prepared weights of the CUDA backend (native/binding/cuda_weights.cc): the same contract, plus device memory. */
+export interface NativeCudaWeights {
+  run(x: Float32Array, rows: number, out: Float32Array): Promise<void>;
+  runSync(x: Float32Array, rows: number, out: Float32Array): void;
+  runDevice(x: NativeCudaBuffer, rows: number, out: NativeCudaBuffer): Promise<void>;
+  runDeviceSync(x: NativeCudaBuffer, rows: number, out: NativeCudaBuffer): void;
+  dispose(): void;
 }
 
 export type BindingState = { binding: NativeBinding; error?: undefined } | { binding?: undefined; error: string };
@@ -93,7 +98,6 @@ function load(): BindingState {
     // TDFAST_ADDON names a specific binary (a sanitizer or debug build); otherwise node-gyp-build picks
     // build/Release, then the prebuild for this platform.
     const override = process.env.TDFAST_ADDON;
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const nodeGypBuild = require("node-gyp-build") as (dir: string) => unknown;
     binding = (override ? require(resolve(override)) : nodeGypBuild(PACKAGE_ROOT)) as NativeBinding;
   } catch (cause) {

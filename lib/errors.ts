@@ -25,7 +25,7 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export function describe(value: unknown): string {
   if (value === null) return "null";
   if (value === undefined) return "undefined";
-  if (typeof value === "string") return `string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
+  if (typeof value === "string") return `string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return `${typeof value} ${String(value)}`;
   if (typeof value === "function") return "a function";
   if (types.isProxy(value)) {
@@ -59,7 +59,10 @@ export function invalidValue(argument: string, expected: string, received: unkno
 }
 
 export function unknownKey(argument: string, key: string, allowed: readonly string[]): RangeError {
-  return withCode(new RangeError(`${argument}: unknown key ${JSON.stringify(key)} (expected one of ${allowed.join(", ")})`), "ERR_TDFAST_INVALID_VALUE");
+  return withCode(
+    new RangeError(`${argument}: unknown key ${JSON.stringify(key)} (expected one of ${allowed.join(", ")})`),
+    "ERR_TDFAST_INVALID_VALUE",
+  );
 }
 
 /** An Error with code ERR_TDFAST_DISPOSED. */

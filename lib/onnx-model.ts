@@ -11,8 +11,8 @@ import { join } from "node:path";
 import type * as protobuf from "protobufjs";
 
 import type { CanonicalActivation } from "./activations.js";
-import { onnxFailure, withCode } from "./errors.js";
 import type { DenseSpec } from "./backends/types.js";
+import { onnxFailure, withCode } from "./errors.js";
 
 /** Opset 20 is the first with Gelu (exact, approximate = "none"); onnxruntime-node 1.30 implements it. */
 const OPSET = 20;
@@ -31,7 +31,6 @@ let schema: OnnxSchema | undefined;
 // protobufjs and the schema load on first use: importing tdfast stays fast when the onnx backend is unused.
 function onnxSchema(): OnnxSchema {
   if (!schema) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const protobufjs = require("protobufjs") as typeof protobuf;
     let root: protobuf.Root;
     try {
@@ -42,8 +41,8 @@ function onnxSchema(): OnnxSchema {
     schema = {
       ModelProto: root.lookupType("onnx.ModelProto"),
       // IR version 9 is the one released with opset 20 (onnx 1.15); onnxruntime-node 1.30 reads both.
-      irVersion: root.lookupEnum("onnx.Version").values["IR_VERSION_2023_5_5"]!,
-      floatType: root.lookupEnum("onnx.TensorProto.DataType").values["FLOAT"]!,
+      irVersion: root.lookupEnum("onnx.Version").values.IR_VERSION_2023_5_5!,
+      floatType: root.lookupEnum("onnx.TensorProto.DataType").values.FLOAT!,
       attributeType: root.lookupEnum("onnx.AttributeProto.AttributeType").values,
     };
   }
@@ -64,9 +63,8 @@ const node = (opType: string, input: string[], output: string, attribute: Attrib
  * sigmoid(z) = Softsign(Exp(Clip(z, max = 30))): e^z / (1 + e^z), relatively accurate down to the smallest
  * float32 results (onnxruntime's own Sigmoid is a fast approximation: 0 from about z = -18, up to 20 % high
  * between -9 and -18). The clip keeps e^z finite (Softsign(inf) would be NaN); sigmoid(30) is 1 in float32.
- * Measured against onnxruntime's Sigmoid (interleaved, 2 cores): the same time at U = 1 (1000 and 32000 rows),
- * about 10 % more at 32000×64 → 16; a 1 / (1 + Exp(-z)) chain cost 50 % more, its broadcast Add of 1 alone
- * taking a third of the whole call.
+ * Of the exact forms measured, this one costs about what onnxruntime's Sigmoid does; 1 / (1 + Exp(-z)) cost
+ * half as much again, through its broadcast Add of 1 (docs/benchmarks.md).
  */
 function accurateSigmoid(input: string, output: string): Node[] {
   return [
@@ -78,9 +76,9 @@ function accurateSigmoid(input: string, output: string): Node[] {
 
 /** The nodes computing `output` = activation(`input`); none for linear, whose input is already the output. */
 function activationNodes(activation: CanonicalActivation, input: string, output: string, { attributeType }: OnnxSchema): Node[] {
-  const float = (name: string, f: number): Attribute => ({ name, type: attributeType["FLOAT"]!, f });
-  const int = (name: string, i: number): Attribute => ({ name, type: attributeType["INT"]!, i });
-  const string = (name: string, s: string): Attribute => ({ name, type: attributeType["STRING"]!, s: Buffer.from(s, "utf8") });
+  const float = (name: string, f: number): Attribute => ({ name, type: attributeType.FLOAT!, f });
+  const int = (name: string, i: number): Attribute => ({ name, type: attributeType.INT!, i });
+  const string = (name: string, s: string): Attribute => ({ name, type: attributeType.STRING!, s: Buffer.from(s, "utf8") });
   switch (activation) {
     case "linear":
       return [];

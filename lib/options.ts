@@ -8,8 +8,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** Rejects keys not in `allowed`: a misspelt option must not be silently ignored. */
 export function checkKeys(argument: string, value: Record<string, unknown>, allowed: readonly string[]): void {
-  for (const key of Object.keys(value))
-    if (!allowed.includes(key)) throw unknownKey(argument, key, allowed);
+  for (const key of Object.keys(value)) if (!allowed.includes(key)) throw unknownKey(argument, key, allowed);
 }
 
 const NO_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze(Object.create(null) as Record<string, unknown>);
@@ -26,4 +25,3 @@ export function readOptionsObject(argument: string, value: unknown, allowed: rea
   for (const key of allowed) if (Object.hasOwn(value, key)) fields[key] = value[key];
   return fields;
 }
-

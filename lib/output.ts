@@ -9,12 +9,12 @@ import { invalidSize } from "./errors.js";
 const MACHINE_MEMORY = totalmem();
 
 // Large results skip zero-filling (every element is written by the backend before the result is returned):
-// a zeroed allocation of that size comes fresh from the OS, a page fault per 4 KiB, about 40 µs per MiB here.
+// a zeroed allocation of that size comes fresh from the OS, a page fault per 4 KiB.
 const UNZEROED_MIN_BYTES = 64 * 1024;
 
 // Small results are views into shared, zero-filled slabs, as Node's own Buffer pool does: a fresh ArrayBuffer
-// of 4 KB costs about 1.2 µs here (as much as a third of a whole small call), a view into a slab about 0.3 µs
-// with the slab's own cost spread over it. Only results of up to POOLED_MAX_BYTES come from a slab, so a
+// costs several times what a view into a slab does, a sizeable part of a whole small call
+// (docs/benchmarks.md). Only results of up to POOLED_MAX_BYTES come from a slab, so a
 // result that outlives its neighbours keeps at most 64 KiB alive for itself. Tiny results are pooled too: V8
 // keeps typed arrays of up to 64 bytes inside its heap, but the addon's first look at such an array moves it
 // out (a malloc and a copy, more than the call computes). Each slab is marked untransferable: putting one
@@ -22,7 +22,7 @@ const UNZEROED_MIN_BYTES = 64 * 1024;
 // share it.
 const SLAB_BYTES = 64 * 1024;
 const POOLED_MAX_BYTES = 4 * 1024;
-const SLAB_ALIGNMENT = 64;  // each result starts on a cache line, as a fresh allocation would
+const SLAB_ALIGNMENT = 64; // each result starts on a cache line, as a fresh allocation would
 
 let slab = new ArrayBuffer(0);
 let slabOffset = 0;
@@ -47,7 +47,10 @@ function pooled(length: number, bytes: number): Float32Array {
 export function allocateOutput(length: number): Float32Array {
   const bytes = length * 4;
   if (bytes > MACHINE_MEMORY)
-    throw invalidSize("out", `the result needs ${(bytes / 2 ** 30).toFixed(1)} GiB, more than this machine's ${(MACHINE_MEMORY / 2 ** 30).toFixed(1)} GiB of memory`);
+    throw invalidSize(
+      "out",
+      `the result needs ${(bytes / 2 ** 30).toFixed(1)} GiB, more than this machine's ${(MACHINE_MEMORY / 2 ** 30).toFixed(1)} GiB of memory`,
+    );
   try {
     if (bytes > 0 && bytes <= POOLED_MAX_BYTES) return pooled(length, bytes);
     if (bytes < UNZEROED_MIN_BYTES) return new Float32Array(length);

@@ -3,12 +3,12 @@
 import { types } from "node:util";
 
 import { newDeviceBuffer } from "./backends/cuda.js";
+import type { BackendName, Device } from "./backends/types.js";
 import type { NativeCudaBuffer } from "./binding.js";
 import { disposed, invalidSize, invalidType, invalidValue, withCode } from "./errors.js";
 import { readOptionsObject } from "./options.js";
 
-export type Device = "cpu" | "cuda";
-export type BackendName = "cpu" | "onnx" | "cuda";
+export type { BackendName, Device };
 
 /** Anything with a Float32Array `data` and a `shape` (or, as onnxruntime-node tensors have, `dims`). */
 export interface TensorLike {
@@ -17,19 +17,17 @@ export interface TensorLike {
   readonly dims?: readonly number[];
 }
 
+// How the library makes tensors it has already checked (results, device tensors) without the public
+// constructor's checks: set just before `new Tensor(...)`, taken and cleared by the constructor. Module-private,
+// so no caller can reach it; plain variables, so the hot path allocates nothing extra.
+let trustedDevice: Device | undefined;
+let trustedHost: Float32Array | undefined;
+let trustedBuffer: NativeCudaBuffer | undefined;
+
 /**
  * A float32 tensor, row-major: on the host (`device: "cpu"`, values in `data`) or in GPU memory
  * (`device: "cuda"`, values reached with `await read()` or `await to("cpu")`).
  */
-/** How the library makes tensors it has already checked (results, device tensors); not exported. */
-class TrustedInit {
-  constructor(
-    readonly device: Device,
-    readonly host: Float32Array | undefined,
-    readonly deviceBuffer: NativeCudaBuffer | undefined,
-  ) {}
-}
-
 export class Tensor implements TensorLike {
   readonly dtype = "float32" as const;
   readonly device: Device;
@@ -40,11 +38,13 @@ export class Tensor implements TensorLike {
   #host: Float32Array | undefined;
   #deviceBuffer: NativeCudaBuffer | undefined;
 
-  constructor(data: Float32Array, shape: readonly number[], backend?: BackendName, trusted?: TrustedInit) {
-    if (trusted instanceof TrustedInit) {
-      this.device = trusted.device;
-      this.#host = trusted.host;
-      this.#deviceBuffer = trusted.deviceBuffer;
+  /** A host tensor over `data` (not copied), checked against `shape`. */
+  constructor(data: Float32Array, shape: readonly number[], backend?: BackendName) {
+    if (trustedDevice !== undefined) {
+      this.device = trustedDevice;
+      this.#host = trustedHost;
+      this.#deviceBuffer = trustedBuffer;
+      trustedDevice = trustedHost = trustedBuffer = undefined;
       this.shape = Object.freeze(shape);
       this.size = shape.reduce((a, b) => a * b, 1);
       this.backend = backend;
@@ -53,8 +53,7 @@ export class Tensor implements TensorLike {
     const checked = checkShape("shape", shape);
     if (!types.isFloat32Array(data)) throw invalidType("data", "a Float32Array", data);
     const size = checked.reduce((a, b) => a * b, 1);
-    if (data.length !== size)
-      throw invalidSize("data", `shape [${checked.join(", ")}] needs ${size} elements, got ${data.length}`);
+    if (data.length !== size) throw invalidSize("data", `shape [${checked.join(", ")}] needs ${size} elements, got ${data.length}`);
     this.#host = data;
     this.device = "cpu";
     this.shape = Object.freeze(checked);
@@ -64,18 +63,25 @@ export class Tensor implements TensorLike {
 
   /** @internal a host tensor over a result the library allocated, with a shape it computed: no checks. */
   static ofResult(data: Float32Array, shape: readonly number[], backend: BackendName): Tensor {
-    return new Tensor(data, shape, backend, new TrustedInit("cpu", data, undefined));
+    trustedDevice = "cpu";
+    trustedHost = data;
+    return new Tensor(data, shape, backend);
   }
 
   /** @internal a tensor over device memory that it now owns. */
   static onDevice(buffer: NativeCudaBuffer, shape: readonly number[], backend?: BackendName): Tensor {
-    return new Tensor(EMPTY, [...shape], backend, new TrustedInit("cuda", undefined, buffer));
+    trustedDevice = "cuda";
+    trustedBuffer = buffer;
+    return new Tensor(EMPTY, [...shape], backend);
   }
 
   /** The host values. A cuda tensor has none here: use `await read()` or `await to("cpu")`. */
   get data(): Float32Array {
     if (this.#host === undefined)
-      throw withCode(new Error('this tensor is on cuda: use "await tensor.read()" or "await tensor.to(\"cpu\")" for its values'), "ERR_TDFAST_INVALID_VALUE");
+      throw withCode(
+        new Error('this tensor is on cuda: use "await tensor.read()" or "await tensor.to("cpu")" for its values'),
+        "ERR_TDFAST_INVALID_VALUE",
+      );
     return this.#host;
   }
 
@@ -96,7 +102,7 @@ export class Tensor implements TensorLike {
     if (device === "cpu") return new Tensor(await this.read(), this.shape, this.backend);
     const buffer = newDeviceBuffer(this.size * 4);
     try {
-      await buffer.upload(this.data, true);
+      await buffer.upload(this.data);
     } catch (error) {
       buffer.dispose();
       throw error;
@@ -108,7 +114,7 @@ export class Tensor implements TensorLike {
   async read(): Promise<Float32Array> {
     if (this.device === "cpu") return this.data;
     const values = new Float32Array(this.size);
-    await this.deviceBuffer!.download(values, true);
+    await this.deviceBuffer!.download(values);
     return values;
   }
 
@@ -130,8 +136,7 @@ export function tensor(data: Float32Array | readonly number[], shape?: readonly 
   if (types.isFloat32Array(data)) {
     values = data;
   } else if (Array.isArray(data)) {
-    for (let i = 0; i < data.length; i++)
-      if (typeof data[i] !== "number") throw invalidType(`data[${i}]`, "a number", data[i]);
+    for (let i = 0; i < data.length; i++) if (typeof data[i] !== "number") throw invalidType(`data[${i}]`, "a number", data[i]);
     values = Float32Array.from(data as number[]);
   } else {
     throw invalidType("data", "a Float32Array or an array of numbers", data);
@@ -142,7 +147,7 @@ export function tensor(data: Float32Array | readonly number[], shape?: readonly 
   if (device !== "cuda") throw invalidValue("options.device", 'one of "cpu", "cuda"', device);
   const buffer = newDeviceBuffer(host.size * 4);
   try {
-    buffer.upload(values, false);
+    buffer.uploadSync(values);
   } catch (error) {
     buffer.dispose();
     throw error;

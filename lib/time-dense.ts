@@ -1,25 +1,25 @@
 // The op: y[..., u] = act(sum_f x[..., f] * kernel[f, u] + bias[u]) over every timestep at once.
 
 import type { Activation, CanonicalActivation } from "./activations.js";
-import { resolveBackend, type BackendChoice } from "./backends/index.js";
-import type { Backend, PreparedDense } from "./backends/types.js";
 import { newDeviceBuffer } from "./backends/cuda.js";
+import { type BackendChoice, resolveBackend } from "./backends/index.js";
+import type { Backend, BackendName, PreparedDense } from "./backends/types.js";
 import { disposed, invalidSize, invalidType, invalidValue, withCode } from "./errors.js";
+import { readOptionsObject } from "./options.js";
 import { allocateOutput } from "./output.js";
-import { Tensor, type BackendName, type TensorLike } from "./tensor.js";
+import { Tensor, type TensorLike } from "./tensor.js";
 import {
   checkAsyncBuffer,
+  type Input,
+  type KernelArg,
   pinForAsync,
   readActivation,
   readBackend,
   readBias,
   readInput,
   readKernel,
-  type KernelArg,
   readOut,
-  type Input,
 } from "./validate.js";
-import { readOptionsObject } from "./options.js";
 
 export interface TimeDenseOptions {
   /** Keras layout [features, units]: a tensor, or a flat Float32Array of features×units values. */
@@ -44,8 +44,7 @@ const APPLY_KEYS = ["out"] as const;
 const CALL_KEYS = ["out", "backend"] as const;
 
 const sameBytes = (a: Float32Array, b: Float32Array): boolean =>
-  a.length === b.length &&
-  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+  a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 /**
  * A TimeDistributed(Dense) layer whose weights are validated, copied and prepared once (packed for the CPU
@@ -78,7 +77,10 @@ export class TimeDense {
         throw invalidSize("bias", `expected ${this.dims.units} values (the kernel's units), got ${bias.length}`);
     } else if (bias) {
       if (kernel.data.length % bias.length !== 0)
-        throw invalidSize("kernel", `${kernel.data.length} values are not a whole number of rows of ${bias.length} units (the bias length)`);
+        throw invalidSize(
+          "kernel",
+          `${kernel.data.length} values are not a whole number of rows of ${bias.length} units (the bias length)`,
+        );
       this.dims = { features: kernel.data.length / bias.length, units: bias.length };
     }
   }
@@ -98,7 +100,7 @@ export class TimeDense {
     try {
       return this.run(readInput(x), readOptionsObject("options", options, APPLY_KEYS), false, this.backend);
     } catch (error) {
-      return Promise.reject(error);  // argument errors reject, as from an async function, without its extra tick
+      return Promise.reject(error); // argument errors reject, as from an async function, without its extra tick
     }
   }
 
@@ -131,7 +133,9 @@ export class TimeDense {
 
   /** @internal shared by apply, applySync, timeDense and timeDenseSync. */
   run(input: Input, opts: { out?: unknown }, sync: true, choice: BackendChoice): Tensor;
+  /** @internal */
   run(input: Input, opts: { out?: unknown }, sync: false, choice: BackendChoice): Promise<Tensor>;
+  /** @internal */
   run(input: Input, opts: { out?: unknown }, sync: boolean, choice: BackendChoice): Tensor | Promise<Tensor> {
     if (this.disposed) {
       throw disposed("TimeDense: the layer");
@@ -151,10 +155,13 @@ export class TimeDense {
     const pending = prepared.run(input.data, input.rows, out);
     const result = () => Tensor.ofResult(out, outputShape, backend.name);
     if (pending === undefined) return Promise.resolve(result());
-    // The call goes on after this returns: its buffers must not be detached meanwhile (a result tdfast
-    // allocated is not reachable by anyone else until the call ends).
-    pinForAsync(input.data);
-    if (opts.out !== undefined) pinForAsync(out);
+    // The call goes on after this returns, on another thread (cpu, cuda): its buffers must not be detached
+    // meanwhile (a result tdfast allocated is not reachable by anyone else until the call ends). The onnx
+    // backend runs on this thread and checks the buffers before each slice instead.
+    if (backend.name !== "onnx") {
+      pinForAsync(input.data);
+      if (opts.out !== undefined) pinForAsync(out);
+    }
     return pending.then(result);
   }
 
@@ -170,7 +177,10 @@ export class TimeDense {
     if (opts.out !== undefined) throw invalidValue("out", "no out option with a cuda tensor input", opts.out);
     const backend = resolveBackend(choice === "auto" ? "cuda" : choice, sync);
     if (backend.name !== "cuda")
-      throw withCode(new RangeError(`${backend.name}: x is a cuda tensor; use backend "cuda" or "auto", or move it with await x.to("cpu")`), "ERR_TDFAST_INVALID_VALUE");
+      throw withCode(
+        new RangeError(`${backend.name}: x is a cuda tensor; use backend "cuda" or "auto", or move it with await x.to("cpu")`),
+        "ERR_TDFAST_INVALID_VALUE",
+      );
     const prepared = this.preparedFor(backend, dims);
     const out = newDeviceBuffer(input.rows * dims.units * 4);
     const result = () => Tensor.onDevice(out, outputShape, "cuda");
@@ -192,7 +202,10 @@ export class TimeDense {
   private dimsFor(input: Input): { features: number; units: number } {
     if (this.dims === undefined) {
       if (input.features === 0 || this.kernel.length % input.features !== 0)
-        throw invalidSize("x.shape", `the last axis (${input.features} features) does not divide the kernel's ${this.kernel.length} values`);
+        throw invalidSize(
+          "x.shape",
+          `the last axis (${input.features} features) does not divide the kernel's ${this.kernel.length} values`,
+        );
       this.dims = { features: input.features, units: this.kernel.length / input.features };
     } else if (input.features !== this.dims.features) {
       throw invalidSize("x.shape", `expected the last axis to be ${this.dims.features} (the kernel's features), got ${input.features}`);
@@ -247,7 +260,7 @@ let validatedSpec: LayerSpec | undefined;
 // different weights pass through, even in a loop that never yields to the garbage collector.
 const MAX_ONE_OFF_LAYERS = 16;
 const MAX_ONE_OFF_BYTES = 256 * 2 ** 20;
-const recentLayers: TimeDense[] = [];  // least recently used first
+const recentLayers: TimeDense[] = []; // least recently used first
 let recentBytes = 0;
 const layerByKernel = new WeakMap<Float32Array, TimeDense>();
 

@@ -4,11 +4,11 @@
 import { types } from "node:util";
 import { markAsUntransferable } from "node:worker_threads";
 
-import { type CanonicalActivation, lookupActivation, ACTIVATIONS } from "./activations.js";
+import { ACTIVATIONS, type CanonicalActivation, lookupActivation } from "./activations.js";
 import { BACKEND_CHOICES, type BackendChoice } from "./backends/index.js";
+import { type NativeCudaBuffer, nativeBinding } from "./binding.js";
 import { invalidSize, invalidType, invalidValue } from "./errors.js";
-import { nativeBinding, type NativeCudaBuffer } from "./binding.js";
-import { checkShape, Tensor, type TensorLike } from "./tensor.js";
+import { checkShape, Tensor } from "./tensor.js";
 
 export interface Input {
   /** Host values; null for a cuda tensor, whose values are in `deviceBuffer`. */
@@ -64,7 +64,7 @@ function tensorInput(x: Tensor): Input {
   return { data, leading, rows, features };
 }
 
-/** All axes but the last. A loop: slice() of a frozen array (a Tensor's shape) takes ~200 ns, this ~20 ns. */
+/** All axes but the last. A loop: slice() of a frozen array (a Tensor's shape) is about ten times slower. */
 function leadingAxes(shape: readonly number[]): number[] {
   const leading = new Array<number>(shape.length - 1);
   for (let i = 0; i < leading.length; i++) leading[i] = shape[i]!;
@@ -89,7 +89,10 @@ export function readKernel(kernel: unknown): KernelArg {
   const [features, units] = shape as [number, number];
   if (features === 0 || units === 0) throw invalidSize("kernel.shape", `expected features and units >= 1, got [${shape.join(", ")}]`);
   if (data.length !== features * units)
-    throw invalidSize("kernel.data", `shape [${features}, ${units}] needs ${features * units} elements, got ${data.length}${detachedHint(data)}`);
+    throw invalidSize(
+      "kernel.data",
+      `shape [${features}, ${units}] needs ${features * units} elements, got ${data.length}${detachedHint(data)}`,
+    );
   return { data, features };
 }
 
@@ -115,7 +118,8 @@ export function readActivation(activation: unknown): { name: CanonicalActivation
 export function readBackend(backend: unknown): BackendChoice {
   if (backend === undefined) return "auto";
   if (typeof backend !== "string") throw invalidType("backend", `one of ${BACKEND_CHOICES.join(", ")}`, backend);
-  if (!(BACKEND_CHOICES as readonly string[]).includes(backend)) throw invalidValue("backend", `one of ${BACKEND_CHOICES.join(", ")}`, backend);
+  if (!(BACKEND_CHOICES as readonly string[]).includes(backend))
+    throw invalidValue("backend", `one of ${BACKEND_CHOICES.join(", ")}`, backend);
   return backend as BackendChoice;
 }
 
@@ -173,8 +177,8 @@ export function checkAsyncBuffer(argument: string, data: Float32Array): void {
 }
 
 /**
- * Called right after an async call has started (no JavaScript has run since): marks the ArrayBuffer behind
- * `data` untransferable (node:worker_threads markAsUntransferable), so that it can never be detached while
+ * Called right after an async call on another thread has started (no JavaScript has run since): marks the
+ * ArrayBuffer behind `data` untransferable (node:worker_threads markAsUntransferable), so that it can never be detached while
  * the call still reads or writes it. The mark is permanent (Node has no way to lift it): afterwards, putting
  * that buffer in a transfer list throws a DataCloneError (Node 22 and later) or copies it (Node 20). A
  * SharedArrayBuffer needs none: it can be neither transferred nor shrunk.

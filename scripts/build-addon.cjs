@@ -16,13 +16,19 @@ function nvccFound() {
 }
 
 /** Builds into `outDir` and returns the path of the .node file. */
-function cmakeBuild(outDir, { cuda = process.env.TDFAST_CUDA ?? "AUTO", architectures = process.env.TDFAST_CUDA_ARCHITECTURES ?? "AUTO" } = {}) {
+function cmakeBuild(
+  outDir,
+  { cuda = process.env.TDFAST_CUDA ?? "AUTO", architectures = process.env.TDFAST_CUDA_ARCHITECTURES ?? "AUTO" } = {},
+) {
   const cmakeJs = require.resolve("cmake-js/bin/cmake-js");
   if (!process.env.CMAKE_BUILD_PARALLEL_LEVEL) process.env.CMAKE_BUILD_PARALLEL_LEVEL = String(require("node:os").availableParallelism());
   // configure every time (so the options apply to an existing folder), then an incremental build
   const options = [`--CDTDFAST_CUDA=${cuda}`, `--CDTDFAST_CUDA_ARCHITECTURES=${architectures}`];
   for (const step of [["configure", ...options], ["build"]])
-    execFileSync(process.execPath, [cmakeJs, step[0], "-O", outDir, ...step.slice(1)], { cwd: root, stdio: ["ignore", process.stderr, "inherit"] });
+    execFileSync(process.execPath, [cmakeJs, step[0], "-O", outDir, ...step.slice(1)], {
+      cwd: root,
+      stdio: ["ignore", process.stderr, "inherit"],
+    });
   return path.join(root, outDir, "Release", "tdfast.node");
 }
 

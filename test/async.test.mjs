@@ -1,7 +1,8 @@
 // The async path: the event loop keeps ticking during a long call, overlapping calls stay correct, and the
 // addon loads and computes in several worker_threads at once.
-import test from "ava";
+
 import { Worker } from "node:worker_threads";
+import test from "ava";
 
 import { TimeDense, tensor, timeDense } from "../dist/esm/index.mjs";
 import { availableBackends } from "./helpers/backends.mjs";
@@ -16,7 +17,7 @@ for (const backend of availableBackends) {
     const [F, U] = [512, 512];
     const layer = new TimeDense({ kernel: tensor(randomArray(F * U, random, 0.05), [F, U]), activation: "softmax", backend });
     const source = randomArray(20000 * F, random);
-    await layer.apply(tensor(source.subarray(0, 64 * F), [64, F]));  // warm-up: sessions, pools
+    await layer.apply(tensor(source.subarray(0, 64 * F), [64, F])); // warm-up: sessions, pools
     for (let copies = 1; ; copies *= 4) {
       const rows = 20000 * copies;
       const data = new Float32Array(rows * F);
@@ -42,11 +43,17 @@ for (const backend of availableBackends) {
       const x = randomArray(rows * F, random);
       const kernel = randomArray(F * U, random, 1 / Math.sqrt(F));
       const bias = randomArray(U, random);
-      const activation = ["sigmoid", "relu", "softmax", "tanh"][i % 4];
+      const activation = /** @type {const} */ (["sigmoid", "relu", "softmax", "tanh"])[i % 4];
       cases.push({ rows, F, U, x, kernel, bias, activation });
     }
     const results = await Promise.all(
-      cases.map((c) => timeDense(tensor(c.x, [c.rows, c.F]), { kernel: tensor(c.kernel, [c.F, c.U]), bias: c.bias, activation: c.activation }, { backend })),
+      cases.map((c) =>
+        timeDense(
+          tensor(c.x, [c.rows, c.F]),
+          { kernel: tensor(c.kernel, [c.F, c.U]), bias: c.bias, activation: c.activation },
+          { backend },
+        ),
+      ),
     );
     results.forEach((y, i) => {
       const c = cases[i];

@@ -2,11 +2,14 @@
 // The op's correctness for every activation and shape is checked for cuda by time-dense.test.mjs, which runs
 // on every available backend. Without a GPU these tests are skipped with the reason.
 import test from "ava";
-
-import { TimeDense, backends, tensor, timeDense, timeDenseSync } from "../dist/esm/index.mjs";
 import { nativeBinding } from "../dist/cjs/binding.js";
+import { backends, TimeDense, tensor, timeDense, timeDenseSync } from "../dist/esm/index.mjs";
 import { makeCase as makeCaseShaped } from "./helpers/cases.mjs";
 import { firstMismatch, referenceDense } from "./helpers/reference.mjs";
+
+/** @typedef {import("../dist/esm/index.mjs").Activation} Activation */
+/** @typedef {import("../dist/esm/index.mjs").BackendName} BackendName */
+/** @typedef {Error & { code?: string }} CodedError */
 
 const cuda = backends().cuda;
 const gpuTest = cuda.available ? test.serial : test.skip;
@@ -21,7 +24,9 @@ test("backends() names the GPU or says why cuda is unavailable", (t) => {
     t.regex(cuda.device.name, /\S/);
     t.regex(cuda.device.computeCapability, /^\d+\.\d+$/);
     t.true(cuda.device.totalMemory > 0);
-    t.log(`cuda: ${cuda.device.name}, compute capability ${cuda.device.computeCapability}, ${(cuda.device.totalMemory / 2 ** 30).toFixed(1)} GiB`);
+    t.log(
+      `cuda: ${cuda.device.name}, compute capability ${cuda.device.computeCapability}, ${(cuda.device.totalMemory / 2 ** 30).toFixed(1)} GiB`,
+    );
   } else {
     t.regex(cuda.reason, /addon built without CUDA|no CUDA driver found|no CUDA device|driver too old|compute capability/);
     t.throws(() => timeDenseSync(tensor(new Float32Array(4), [2, 2]), { kernel: new Float32Array(2) }, { backend: "cuda" }), {
@@ -31,7 +36,14 @@ test("backends() names the GPU or says why cuda is unavailable", (t) => {
 });
 
 gpuTest("device tensors in give device tensors out, ranks 2 to 4", async (t) => {
-  for (const [leading, F, U, activation] of [[[1000], 64, 1, "sigmoid"], [[4, 250], 3, 130, "softmax"], [[2, 3, 50], 4096, 7, "gelu"], [[0, 5], 8, 2, "relu"]]) {
+  /** @type {[leading: number[], F: number, U: number, activation: Activation][]} */
+  const cases = [
+    [[1000], 64, 1, "sigmoid"],
+    [[4, 250], 3, 130, "softmax"],
+    [[2, 3, 50], 4096, 7, "gelu"],
+    [[0, 5], 8, 2, "relu"],
+  ];
+  for (const [leading, F, U, activation] of cases) {
     const rows = leading.reduce((a, b) => a * b, 1);
     const c = makeCase(rows + F, rows, F, U);
     const x = await tensor(c.x, [...leading, F]).to("cuda");
@@ -84,7 +96,7 @@ gpuTest("host tensors through the pinned pipeline, large enough to take several 
 gpuTest("dispose() returns device memory", async (t) => {
   const { memInfo } = nativeBinding().binding.cuda;
   const before = memInfo().free;
-  const big = tensor(new Float32Array(256 * 2 ** 20).fill(1.5), [2 ** 20, 256], { device: "cuda" });  // 1 GiB
+  const big = tensor(new Float32Array(256 * 2 ** 20).fill(1.5), [2 ** 20, 256], { device: "cuda" }); // 1 GiB
   const during = memInfo().free;
   t.true(before - during >= 2 ** 30 - 64 * 2 ** 20, `allocated ${(before - during) / 2 ** 20} MiB`);
   big.dispose();
@@ -94,11 +106,11 @@ gpuTest("dispose() returns device memory", async (t) => {
 
 gpuTest("an out-of-memory request is a JavaScript error and everything keeps working", async (t) => {
   const DeviceBuffer = nativeBinding().binding.cuda.Buffer;
-  const error = t.throws(() => new DeviceBuffer(2 ** 42));  // 4 TiB
+  const error = /** @type {CodedError} */ (t.throws(() => new DeviceBuffer(2 ** 42))); // 4 TiB
   t.is(error.code, "ERR_TDFAST_CUDA");
   t.regex(error.message, /cudaErrorMemoryAllocation/);
   const c = makeCase(13, 100, 8, 3);
-  for (const backend of ["cuda", "cpu"]) {
+  for (const backend of /** @type {BackendName[]} */ (["cuda", "cpu"])) {
     const y = await timeDense(tensor(c.x, [100, 8]), { kernel: tensor(c.kernel, [8, 3]), bias: c.bias, activation: "relu" }, { backend });
     t.is(firstMismatch(y.data, referenceDense(c.x, 100, 8, c.kernel, c.bias, 3, "relu")), -1, backend);
   }

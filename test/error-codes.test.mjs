@@ -1,9 +1,10 @@
 // Every error tdfast throws carries a stable code from one list, shared by TypeScript and C++; errors from
 // the backends (unavailable, onnxruntime failures, the native layer's own checks) included.
-import test from "ava";
+
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import test from "ava";
 
 import { TimeDense, tensor, timeDense, timeDenseSync } from "../dist/esm/index.mjs";
 import { availableBackends } from "./helpers/backends.mjs";
@@ -13,8 +14,10 @@ const { ERROR_CODES } = require("../dist/cjs/errors.js");
 const { nativeBinding } = require("../dist/cjs/binding.js");
 const ENTRY = new URL("../dist/esm/index.mjs", import.meta.url).href;
 
+/** @typedef {Error & { code?: string, cause?: Error }} CodedError */
+
 test("lib/errors.ts and native/error_codes.h list the same codes", (t) => {
-  const header = readFileSync(new URL("../native/error_codes.h", import.meta.url), "utf8");
+  const header = readFileSync(new URL("../native/shared/error_codes.h", import.meta.url), "utf8");
   const native = [...header.matchAll(/constexpr const char\* k\w+ = "(ERR_TDFAST_\w+)";/g)].map((match) => match[1]);
   t.true(native.length >= 9);
   t.deepEqual([...native].sort(), [...ERROR_CODES].sort());
@@ -35,7 +38,10 @@ test("an unavailable backend throws ERR_TDFAST_BACKEND_UNAVAILABLE with the reas
       console.log(JSON.stringify({ errors, report: backends(), y: [...y.data] }));
     });
   `;
-  const output = execFileSync(process.execPath, ["-e", script], { env: { ...process.env, TDFAST_ADDON: "/nonexistent/tdfast.node" }, encoding: "utf8" });
+  const output = execFileSync(process.execPath, ["-e", script], {
+    env: { ...process.env, TDFAST_ADDON: "/nonexistent/tdfast.node" },
+    encoding: "utf8",
+  });
   const { errors, report, y } = JSON.parse(output);
   t.is(errors.length, 3);
   for (const error of errors) t.is(error.code, "ERR_TDFAST_BACKEND_UNAVAILABLE", error.message);
@@ -52,7 +58,9 @@ test.serial("onnxruntime-node failures reject with ERR_TDFAST_ONNX and the origi
   const x = tensor(new Float32Array(8).fill(1), [2, 4]);
   try {
     ort.InferenceSession.create = () => Promise.reject(new Error("no memory for the session"));
-    const error = await t.throwsAsync(() => new TimeDense({ kernel: tensor(new Float32Array(4), [4, 1]), backend: "onnx" }).apply(x));
+    const error = /** @type {CodedError} */ (
+      await t.throwsAsync(() => new TimeDense({ kernel: tensor(new Float32Array(4), [4, 1]), backend: "onnx" }).apply(x))
+    );
     t.is(error.code, "ERR_TDFAST_ONNX");
     t.regex(error.message, /^onnx: could not create the onnxruntime session: no memory for the session/);
     t.is(error.cause.message, "no memory for the session");
@@ -61,7 +69,9 @@ test.serial("onnxruntime-node failures reject with ERR_TDFAST_ONNX and the origi
       session.run = () => Promise.reject(new Error("Invalid argument"));
       return session;
     };
-    const failing = await t.throwsAsync(() => new TimeDense({ kernel: tensor(new Float32Array(8), [4, 2]), backend: "onnx" }).apply(x));
+    const failing = /** @type {CodedError} */ (
+      await t.throwsAsync(() => new TimeDense({ kernel: tensor(new Float32Array(8), [4, 2]), backend: "onnx" }).apply(x))
+    );
     t.is(failing.code, "ERR_TDFAST_ONNX");
     t.regex(failing.message, /^onnx: onnxruntime failed: Invalid argument/);
   } finally {
@@ -75,9 +85,14 @@ test("the native layer checks what memory safety needs on its own, with codes", 
   const weights = new binding.Weights(new Float32Array(8).fill(1), null, 4, 2, 0);
   const sab = new SharedArrayBuffer(64);
   const twin = structuredClone(sab);
-  t.throws(() => weights.runSync(new Float32Array(sab, 0, 8), 2, new Float32Array(twin, 16, 4)), { instanceOf: RangeError, message: /^out: overlaps the memory of x/, code: "ERR_TDFAST_INVALID_SIZE" });
+  t.throws(() => weights.runSync(new Float32Array(sab, 0, 8), 2, new Float32Array(twin, 16, 4)), {
+    instanceOf: RangeError,
+    message: /^out: overlaps the memory of x/,
+    code: "ERR_TDFAST_INVALID_SIZE",
+  });
   t.notThrows(() => weights.runSync(new Float32Array(sab, 0, 8), 2, new Float32Array(twin, 32, 4)));
   t.throws(() => weights.runSync(new Float32Array(7), 2, new Float32Array(4)), { instanceOf: RangeError, code: "ERR_TDFAST_INVALID_SIZE" });
+  // @ts-expect-error a Float64Array on purpose: the native layer must refuse it itself
   t.throws(() => weights.runSync(new Float64Array(8), 2, new Float32Array(4)), { instanceOf: TypeError, code: "ERR_TDFAST_INVALID_TYPE" });
   t.is(binding.sharesMemory(new Float32Array(sab, 0, 4), new Float32Array(twin, 12, 4)), true);
   t.is(binding.sharesMemory(new Float32Array(sab, 0, 4), new Float32Array(twin, 16, 4)), false);
@@ -90,6 +105,7 @@ test("argument errors from the library carry their codes too", (t) => {
     code: "ERR_TDFAST_BACKEND_UNAVAILABLE",
     message: /^onnx: this backend has no synchronous path/,
   });
+  // @ts-expect-error a number for activation on purpose: the error code is what is checked
   return timeDense(tensor(new Float32Array(4), [1, 4]), { kernel: tensor(new Float32Array(4), [4, 1]), activation: 3 }).then(
     () => t.fail(),
     (error) => t.is(error.code, "ERR_TDFAST_INVALID_TYPE"),

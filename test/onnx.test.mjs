@@ -1,14 +1,17 @@
 // The onnxruntime-node backend: every activation against the float64 reference (NaN and infinities included),
 // one session per prepared weights, no synchronous path, lazy loading, and large calls run in slices so the
 // event loop keeps ticking.
-import test from "ava";
+
 import { execFile } from "node:child_process";
 import { createRequire } from "node:module";
 import { promisify } from "node:util";
+import test from "ava";
 
-import { ACTIVATIONS, TimeDense, backends, tensor, timeDense, timeDenseSync } from "../dist/esm/index.mjs";
+import { ACTIVATIONS, backends, TimeDense, tensor, timeDense, timeDenseSync } from "../dist/esm/index.mjs";
 import { check, makeCase, withTimerGaps } from "./helpers/cases.mjs";
 import { firstMismatch, randomArray, randomGenerator, referenceDense } from "./helpers/reference.mjs";
+
+/** @typedef {import("../dist/esm/index.mjs").Activation} Activation */
 
 const require = createRequire(import.meta.url);
 const { onnxSessionCount } = require("../dist/cjs/backends/onnx.js");
@@ -32,7 +35,7 @@ test.serial("a TimeDense creates one session and reuses it across calls and shap
 
 test.serial("a one-off timeDense called again with the same kernel object reuses its session", async (t) => {
   const c = makeCase(6, [2, 30], 9, 4, true);
-  const weights = { kernel: tensor(c.kernel, [9, 4]), bias: c.bias, activation: "elu" };
+  const weights = { kernel: tensor(c.kernel, [9, 4]), bias: c.bias, activation: /** @type {Activation} */ ("elu") };
   const before = onnxSessionCount();
   for (let i = 0; i < 3; i++) check(t, `call ${i}`, (await timeDense(c.input, weights, { backend: "onnx" })).data, c, 9, 4, "elu");
   t.is(onnxSessionCount() - before, 1);
@@ -46,7 +49,15 @@ test.serial("one-off calls reuse a session whatever wrapper objects carry the sa
   for (let i = 0; i < 20; i++) {
     // a fresh tensor wrapper around the same array, then a fresh copy of its values
     const kernel = i % 2 ? tensor(c.kernel, [6, 2]) : { data: c.kernel.slice(), shape: [6, 2] };
-    check(t, `call ${i}`, (await timeDense(c.input, { kernel, bias: c.bias.slice(), activation: "softsign" }, { backend: "onnx" })).data, c, 6, 2, "softsign");
+    check(
+      t,
+      `call ${i}`,
+      (await timeDense(c.input, { kernel, bias: c.bias.slice(), activation: "softsign" }, { backend: "onnx" })).data,
+      c,
+      6,
+      2,
+      "softsign",
+    );
   }
   t.is(onnxSessionCount() - before, 1);
   const changed = c.kernel.slice();
@@ -92,6 +103,7 @@ test.serial("the event loop keeps ticking during a large onnx call (64x4096x128 
 });
 
 // [leading shape, F, U]: F = 1, F = 4096; U = 1, 7, 130; ranks 2, 3, 4; zero rows.
+/** @type {[leading: number[], F: number, U: number][]} */
 const SHAPES = [
   [[37], 1, 1],
   [[3, 5], 3, 7],
@@ -122,7 +134,7 @@ test("a call spanning several slices matches the reference in every row", async 
   // 6000 rows of 256 -> 96 are over twice the first slice's work, so at least two session runs write `out`.
   const [leading, F, U] = [[2, 3000], 256, 96];
   let seed = 300;
-  for (const activation of ["linear", "gelu", "softmax", "log_softmax"]) {
+  for (const activation of /** @type {Activation[]} */ (["linear", "gelu", "softmax", "log_softmax"])) {
     const c = makeCase(seed++, leading, F, U, activation !== "linear");
     const out = new Float32Array(c.rows * U).fill(NaN);
     const layer = new TimeDense({ kernel: tensor(c.kernel, [F, U]), bias: c.bias, activation, backend: "onnx" });

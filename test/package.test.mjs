@@ -1,11 +1,12 @@
 // The published package: `npm pack`, install the tarball into a fresh project with install scripts disabled
 // (so nothing can be compiled), then use it from ESM, CommonJS and strict TypeScript, on the prebuild.
-import test from "ava";
+
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import test from "ava";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
@@ -46,23 +47,73 @@ test("npm pack gives a tarball that works from ESM, CommonJS and TypeScript with
     const [packed] = JSON.parse(run(npm, ["pack", "--json", "--ignore-scripts", "--pack-destination", work], root));
     const files = packed.files.map((file) => file.path);
     const tarball = join(work, packed.filename);
-    t.log(`${packed.filename}: ${(statSync(tarball).size / 2 ** 20).toFixed(1)} MiB packed, ${(packed.unpackedSize / 2 ** 20).toFixed(1)} MiB unpacked, ${files.length} files`);
-    for (const needed of ["dist/esm/index.mjs", "dist/esm/index.d.mts", "dist/cjs/index.js", "dist/cjs/index.d.ts", "dist/cjs/onnx.proto", "binding.gyp", "native/dense.cc", "LICENSE", "NOTICE"])
+    t.log(
+      `${packed.filename}: ${(statSync(tarball).size / 2 ** 20).toFixed(1)} MiB packed, ${(packed.unpackedSize / 2 ** 20).toFixed(1)} MiB unpacked, ${files.length} files`,
+    );
+    for (const needed of [
+      "dist/esm/index.mjs",
+      "dist/esm/index.d.mts",
+      "dist/cjs/index.js",
+      "dist/cjs/index.d.ts",
+      "dist/cjs/onnx.proto",
+      "binding.gyp",
+      "native/sources.json",
+      "scripts/sources.cjs",
+      "native/cpu/dense.cc",
+      "native/binding/addon.cc",
+      "LICENSE",
+      "NOTICE",
+    ])
       t.true(files.includes(needed), `${needed} is in the tarball`);
-    t.true(files.some((file) => file.startsWith(`prebuilds/${process.platform}-${process.arch}/`) && file.endsWith(".node")), "this machine's prebuild is in the tarball");
-    t.deepEqual(files.filter((file) => /^(test|bench|build|build-cuda|node_modules|\.ci)\//.test(file)), [], "no tests, benchmarks or build folders");
+    t.true(
+      files.some((file) => file.startsWith(`prebuilds/${process.platform}-${process.arch}/`) && file.endsWith(".node")),
+      "this machine's prebuild is in the tarball",
+    );
+    t.deepEqual(
+      files.filter((file) => /^(test|bench|build|build-cuda|node_modules|\.ci)\//.test(file)),
+      [],
+      "no tests, benchmarks or build folders",
+    );
     t.true(statSync(tarball).size < 40 * 2 ** 20, "the tarball stays under 40 MiB");
+    t.deepEqual(
+      files.filter((file) => /bandwidth|probe/.test(file)),
+      [],
+      "benchmark-only code is not shipped",
+    );
+
+    // The package's metadata and types, as its users' tools see them: publint (exports, files, fields) and
+    // arethetypeswrong (types resolve for require and import under every module resolution, no "masquerading").
+    const bin = (name) => join(root, "node_modules", ".bin", name);
+    const publint = run(bin("publint"), ["run", "--strict", "--pack", "npm", root], root);
+    t.log(`publint: ${publint.trim().split("\n").pop()}`);
+    const attwOutput = (() => {
+      try {
+        return run(bin("attw"), [tarball, "--format", "json"], work);
+      } catch (error) {
+        return error.stdout; // attw exits non-zero when it finds problems; the JSON says which
+      }
+    })();
+    const attw = JSON.parse(attwOutput);
+    const problems = Object.values(attw.problems ?? {}).flat();
+    t.deepEqual(
+      problems.map((problem) => `${problem.kind} ${problem.entrypoint ?? ""} ${problem.resolutionKind ?? ""}`),
+      [],
+      "arethetypeswrong finds no problem",
+    );
 
     const project = join(work, "project");
     run(process.execPath, ["-e", `require("fs").mkdirSync(${JSON.stringify(project)})`], work);
     writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", private: true }));
     run(npm, ["install", "--ignore-scripts", "--no-audit", "--no-fund", tarball], project);
 
-    for (const [name, source] of [["program.mjs", ESM_PROGRAM], ["program.cjs", CJS_PROGRAM]]) {
+    for (const [name, source] of [
+      ["program.mjs", ESM_PROGRAM],
+      ["program.cjs", CJS_PROGRAM],
+    ]) {
       writeFileSync(join(project, name), source);
       const result = JSON.parse(run(process.execPath, [name], project));
       t.deepEqual(result.shape, [1, 2, 2], name);
-      result.values.forEach((value, i) => t.true(Math.abs(value - EXPECTED[i]) < 1e-6, `${name}: value ${i} is ${value}`));
+      for (const [i, value] of result.values.entries()) t.true(Math.abs(value - EXPECTED[i]) < 1e-6, `${name}: value ${i} is ${value}`);
       t.deepEqual(result.cpu, { available: true }, name);
       t.regex(result.binary, /[\\/]prebuilds[\\/]/, `${name} loaded the prebuild`);
     }
@@ -70,7 +121,28 @@ test("npm pack gives a tarball that works from ESM, CommonJS and TypeScript with
 
     writeFileSync(join(project, "program.ts"), TS_PROGRAM);
     const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
-    t.notThrows(() => run(process.execPath, [tsc, "--strict", "--noEmit", "--module", "node16", "--moduleResolution", "node16", "--target", "es2022", "--types", "node", "--typeRoots", join(root, "node_modules", "@types"), "program.ts"], project));
+    t.notThrows(() =>
+      run(
+        process.execPath,
+        [
+          tsc,
+          "--strict",
+          "--noEmit",
+          "--module",
+          "node16",
+          "--moduleResolution",
+          "node16",
+          "--target",
+          "es2022",
+          "--types",
+          "node",
+          "--typeRoots",
+          join(root, "node_modules", "@types"),
+          "program.ts",
+        ],
+        project,
+      ),
+    );
 
     // A binary from another version of tdfast is refused, with the reason.
     const installed = join(project, "node_modules", "tdfast", "package.json");

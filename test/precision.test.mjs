@@ -1,16 +1,20 @@
 // Precision where a small absolute error is a large relative one: the sigmoid/silu tail, tanh near 0, large
 // logits in (log_)softmax — on every backend, and on the cpu backend for every SIMD variant this CPU runs (the
 // variant is chosen once per process, so each runs in a child process).
-import test from "ava";
+
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import test from "ava";
 
 import { availableBackends } from "./helpers/backends.mjs";
 
 const child = fileURLToPath(new URL("./helpers/precision-child.mjs", import.meta.url));
 
-const runs = availableBackends.flatMap((backend) =>
-  backend === "cpu" ? ["avx512", "avx2", "generic"].map((simd) => ({ backend, simd })) : [{ backend, simd: undefined }],
+/** @typedef {{ backend: import("../dist/esm/index.mjs").BackendName, simd: string | undefined }} Run */
+
+const runs = availableBackends.flatMap(
+  /** @returns {Run[]} */ (backend) =>
+    backend === "cpu" ? ["avx512", "avx2", "generic"].map((simd) => ({ backend, simd })) : [{ backend, simd: undefined }],
 );
 
 for (const { backend, simd } of runs) {

@@ -6,9 +6,12 @@ import { availableBackends, syncBackends, unavailableBackends } from "./helpers/
 import { check, makeCase } from "./helpers/cases.mjs";
 import { randomArray, randomGenerator } from "./helpers/reference.mjs";
 
+/** @typedef {import("../dist/esm/index.mjs").Activation} Activation */
+
 if (unavailableBackends.length) console.log(`[tdfast tests] skipped backends: ${unavailableBackends.join("; ")}`);
 
 // [leading shape, F, U]: F = 1, odd F, F = 4096; U = 1, 2, 7, 130; tiny and large row counts; ranks 2, 3, 4.
+/** @type {[leading: number[], F: number, U: number][]} */
 const SHAPES = [
   [[1, 1000], 64, 1],
   [[37], 1, 1],
@@ -72,7 +75,13 @@ for (const backend of availableBackends) {
   });
 
   test(`a NaN in one row stays in that row (${backend})`, async (t) => {
-    for (const [U, activation] of [[1, "sigmoid"], [3, "relu"], [7, "softmax"], [130, "log_softmax"], [2, "relu6"]]) {
+    for (const [U, activation] of /** @type {[U: number, activation: Activation][]} */ ([
+      [1, "sigmoid"],
+      [3, "relu"],
+      [7, "softmax"],
+      [130, "log_softmax"],
+      [2, "relu6"],
+    ])) {
       const c = makeCase(11 + U, [20], 16, U);
       c.x[5 * 16 + 3] = Number.NaN;
       const y = await timeDense(c.input, { kernel: tensor(c.kernel, [16, U]), bias: c.bias, activation }, { backend });
@@ -98,7 +107,7 @@ for (const backend of syncBackends) {
   test(`sync results equal async results, without and with bias (${backend})`, async (t) => {
     let seed = 500;
     for (const [leading, F, U] of SHAPES) {
-      for (const activation of ["linear", "sigmoid", "gelu", "softmax", "mish"]) {
+      for (const activation of /** @type {Activation[]} */ (["linear", "sigmoid", "gelu", "softmax", "mish"])) {
         for (const withBias of [false, true]) {
           const c = makeCase(seed++, leading, F, U, withBias);
           const weights = { kernel: tensor(c.kernel, [F, U]), bias: c.bias, activation };
@@ -120,13 +129,16 @@ for (const backend of syncBackends) {
     t.is(layer.units, 3);
     t.is(layer.features, 6);
     check(t, `${backend} flat kernel`, y.data, { ...c, bias: null }, 6, 3, "elu");
-    t.throws(() => layer.applySync(tensor(new Float32Array(4), [2, 2])), { instanceOf: RangeError, message: /x\.shape: expected the last axis to be 6/ });
+    t.throws(() => layer.applySync(tensor(new Float32Array(4), [2, 2])), {
+      instanceOf: RangeError,
+      message: /x\.shape: expected the last axis to be 6/,
+    });
   });
 }
 
 test("a one-off call sees a kernel changed in place since the last call", (t) => {
   const c = makeCase(41, [10], 4, 2);
-  const weights = { kernel: tensor(c.kernel, [4, 2]), activation: "linear" };
+  const weights = { kernel: tensor(c.kernel, [4, 2]), activation: /** @type {Activation} */ ("linear") };
   const before = timeDenseSync(c.input, weights);
   c.kernel[0] += 1;
   const after = timeDenseSync(c.input, weights);
@@ -138,7 +150,7 @@ test("a one-off call sees a kernel changed in place since the last call", (t) =>
 // buffer to another thread must not take the others' memory with it.
 test("small results share slabs without overlapping, and survive a neighbour's transfer", async (t) => {
   const { MessageChannel } = await import("node:worker_threads");
-  const c = makeCase(51, [200], 8, 5);  // 1000 floats: a pooled size
+  const c = makeCase(51, [200], 8, 5); // 1000 floats: a pooled size
   const layer = new TimeDense({ kernel: tensor(c.kernel, [8, 5]), bias: c.bias, activation: "tanh", backend: "cpu" });
   const results = Array.from({ length: 40 }, () => layer.applySync(c.input));
   const sharing = results.filter((r, i) => i > 0 && r.data.buffer === results[i - 1].data.buffer).length;
@@ -146,7 +158,8 @@ test("small results share slabs without overlapping, and survive a neighbour's t
   const ranges = results.map((r) => [r.data.buffer, r.data.byteOffset, r.data.byteOffset + r.data.byteLength]);
   for (let i = 0; i < ranges.length; i++)
     for (let j = i + 1; j < ranges.length; j++)
-      if (ranges[i][0] === ranges[j][0]) t.true(ranges[i][2] <= ranges[j][1] || ranges[j][2] <= ranges[i][1], `results ${i} and ${j} overlap`);
+      if (ranges[i][0] === ranges[j][0])
+        t.true(ranges[i][2] <= ranges[j][1] || ranges[j][2] <= ranges[i][1], `results ${i} and ${j} overlap`);
   results[1].data.fill(7);
   check(t, "a neighbour written over", results[0].data, c, 8, 5, "tanh");
   check(t, "a neighbour written over", results[2].data, c, 8, 5, "tanh");
@@ -154,12 +167,12 @@ test("small results share slabs without overlapping, and survive a neighbour's t
   const { port1, port2 } = new MessageChannel();
   const received = new Promise((resolve) => port2.once("message", resolve));
   try {
-    port1.postMessage(results[3].data, [results[3].data.buffer]);
+    port1.postMessage(results[3].data, [/** @type {ArrayBuffer} */ (results[3].data.buffer)]);
   } catch (error) {
-    t.log(`transfer refused: ${error.message}`);  // newer Node versions throw for an untransferable buffer
+    t.log(`transfer refused: ${error.message}`); // newer Node versions throw for an untransferable buffer
   }
   for (const i of [0, 2, 3, 4]) check(t, `result ${i} after a transfer`, results[i].data, c, 8, 5, "tanh");
-  if (process.versions.node.split(".")[0] < 21) t.is((await received).length, 1000);
+  if (Number(process.versions.node.split(".")[0]) < 21) t.is((await received).length, 1000);
   port1.close();
   port2.close();
 });

@@ -1,6 +1,6 @@
 // Time per call seen from JavaScript on the GPU machine (N-API, validation and the launch included), for the
 // shapes where launch overhead dominates, next to the host-tensor path. Prints one JSON line per case.
-import { TimeDense, backends, tensor } from "../../dist/esm/index.mjs";
+import { backends, TimeDense, tensor } from "../../dist/esm/index.mjs";
 import { medianMicros } from "../measure.mjs";
 
 const cuda = backends().cuda;
@@ -12,11 +12,21 @@ if (!cuda.available) {
 // Every call's result is a fresh cuda tensor on the device path: free it at once, untimed.
 const timeCalls = (run, repeats) => medianMicros(run, repeats, { warmup: 50, afterCall: (result) => result?.dispose?.() });
 
+/** @type {[number, number, number, number, import("../../dist/esm/index.mjs").Activation][]} */
+const SHAPES = [
+  [1, 1000, 64, 1, "sigmoid"],
+  [32, 1000, 64, 1, "sigmoid"],
+  [64, 4096, 128, 1, "sigmoid"],
+  [8, 512, 256, 64, "softmax"],
+];
 const rows = [];
-for (const [B, T, F, U, activation] of [[1, 1000, 64, 1, "sigmoid"], [32, 1000, 64, 1, "sigmoid"], [64, 4096, 128, 1, "sigmoid"], [8, 512, 256, 64, "softmax"]]) {
+for (const [B, T, F, U, activation] of SHAPES) {
   const M = B * T;
   const x = new Float32Array(M * F).map((_, i) => Math.sin(i * 0.37));
-  const kernel = tensor(new Float32Array(F * U).map((_, i) => Math.cos(i * 0.11) / Math.sqrt(F)), [F, U]);
+  const kernel = tensor(
+    new Float32Array(F * U).map((_, i) => Math.cos(i * 0.11) / Math.sqrt(F)),
+    [F, U],
+  );
   const layer = new TimeDense({ kernel, bias: new Float32Array(U).fill(0.1), activation, backend: "cuda" });
   const onDevice = tensor(x, [B, T, F], { device: "cuda" });
   const onHost = tensor(x, [B, T, F]);

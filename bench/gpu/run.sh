@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds the CUDA backend and its harness with nvcc (no Node.js) and runs, on a GPU machine:
-# correctness, 64-bit indexing, timings, the PyTorch reference, and a summary table (printed last).
+# Builds the CUDA backend (cuda/*.cu) with nvcc (no Node.js) into the correctness suite
+# (test/cuda/check.cu -> check) and the timings (bench/gpu/timing.cu -> timing), then runs, on a GPU
+# machine: correctness, 64-bit indexing, timings, the PyTorch reference, and a summary table
+# (printed last).
 # Usage: bash bench/gpu/run.sh        env: OUT (results folder), ARCH (default sm_90)
 # Takes under a minute on an H100 (15 s of it the build). A failing check prints FAIL and the run
 # goes on to the table; the exit status is then 1.
@@ -33,19 +35,25 @@ nvcc --version | grep -i release
 
 echo "== build ($ARCH)"
 t0=$SECONDS
+backend=(cuda/*.cu)  # the addon's CUDA sources
+names=()
 pids=()
-for src in cuda/small_units.cu cuda/tiled.cu cuda/tdcuda.cu bench/gpu/check.cu; do
+for src in "${backend[@]}" test/cuda/check.cu bench/gpu/timing.cu; do
   name=$(basename "$src" .cu)
+  names+=("$name")
   nvcc -std=c++17 -O3 -arch="$ARCH" -Xptxas -v -c "$src" -o "$BUILD/$name.o" 2>"$BUILD/$name.ptxas.log" &
   pids+=($!)
 done
 build_ok=1
 for pid in "${pids[@]}"; do wait "$pid" || build_ok=0; done
+backend_objects=()
+for src in "${backend[@]}"; do backend_objects+=("$BUILD/$(basename "$src" .cu).o"); done
 if [[ $build_ok == 1 ]]; then
-  nvcc -arch="$ARCH" "$BUILD"/{small_units,tiled,tdcuda,check}.o -o "$BUILD/check" || build_ok=0
+  nvcc -arch="$ARCH" "${backend_objects[@]}" "$BUILD/check.o" -o "$BUILD/check" || build_ok=0
+  nvcc -arch="$ARCH" "${backend_objects[@]}" "$BUILD/timing.o" -o "$BUILD/timing" || build_ok=0
 fi
 if [[ $build_ok != 1 ]]; then
-  cat "$BUILD"/*.ptxas.log
+  for name in "${names[@]}"; do cat "$BUILD/$name.ptxas.log"; done
   echo "FAIL: BUILD FAILED"
   exit 1
 fi
@@ -73,7 +81,7 @@ fi
 step "probe" 60 "$BUILD/check" probe
 step "correctness" 180 "$BUILD/check" correct
 step "large M (64-bit indexing)" 120 "$BUILD/check" large
-step "tdfast timings" 150 "$BUILD/check" bench --json "$OUT/kernels.json"
+step "tdfast timings" 150 "$BUILD/timing" bench --json "$OUT/kernels.json"
 step "torch reference" 150 python3 bench/gpu/torch_ref.py --json "$OUT/torch.json"
 
 echo "== summary"

@@ -1,4 +1,4 @@
-"""Prints the summary table of a bench/gpu/run.sh run from the JSON lines of check and torch_ref.py.
+"""Prints the summary table of a bench/gpu/run.sh run from the JSON lines of timing and torch_ref.py.
 
 Usage: python3 bench/gpu/table.py KERNELS_JSON TORCH_JSON
 """

@@ -1,4 +1,4 @@
-"""PyTorch reference timings for the shapes of `check bench`: torch.nn.functional.linear + activation
+"""PyTorch reference timings for the shapes of `timing bench`: torch.nn.functional.linear + activation
 on device tensors (float32, TF32 off), median of CUDA-event timings, plus the copy bandwidth.
 
 Usage: python3 bench/gpu/torch_ref.py [--json FILE]     (prints JSON lines; FILE gets them too)
@@ -10,7 +10,7 @@ import sys
 import torch
 import torch.nn.functional as tnf
 
-# (B, T, F, U, activation) as in bench/gpu/check.cu
+# (B, T, F, U, activation) as in bench/gpu/timing.cu
 SHAPES = [
     (1, 1000, 64, 1, "sigmoid"),
     (32, 1000, 64, 1, "sigmoid"),
@@ -28,7 +28,7 @@ ACTIVATIONS = {
     "softmax": lambda y: torch.softmax(y, dim=-1),
 }
 WARMUP, REPS = 5, 30
-SPIN_CYCLES = 20_000_000  # keeps the stream busy while the timed work is queued (as check.cu does)
+SPIN_CYCLES = 20_000_000  # keeps the stream busy while the timed work is queued (as timing.cu does)
 
 
 def time_reps(fn):

@@ -76,7 +76,8 @@ export const onnxruntimeTool = () => ({
     try {
       this.ort = require("onnxruntime-node");
       loadSchema();
-      const version = require("onnxruntime-node/package.json").version;
+      // The cast keeps the type check (which has no resolveJsonModule) from resolving this JSON file: it is any.
+      const version = require(/** @type {string} */ ("onnxruntime-node/package.json")).version;
       return { available: true, detail: `onnxruntime-node ${version}, default session options` };
     } catch (error) {
       return { available: false, reason: error.message.split("\n")[0] };

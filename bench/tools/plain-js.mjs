@@ -2,9 +2,15 @@
 // product plus bias, then the activation.
 
 const ACTIVATIONS = {
-  sigmoid: (z, n) => { for (let u = 0; u < n; u++) z[u] = 1 / (1 + Math.exp(-z[u])); },
-  relu: (z, n) => { for (let u = 0; u < n; u++) z[u] = z[u] > 0 ? z[u] : 0; },
-  tanh: (z, n) => { for (let u = 0; u < n; u++) z[u] = Math.tanh(z[u]); },
+  sigmoid: (z, n) => {
+    for (let u = 0; u < n; u++) z[u] = 1 / (1 + Math.exp(-z[u]));
+  },
+  relu: (z, n) => {
+    for (let u = 0; u < n; u++) z[u] = z[u] > 0 ? z[u] : 0;
+  },
+  tanh: (z, n) => {
+    for (let u = 0; u < n; u++) z[u] = Math.tanh(z[u]);
+  },
   linear: () => {},
   softmax: (z, n) => {
     let max = -Infinity;

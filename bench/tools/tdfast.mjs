@@ -12,8 +12,7 @@ let tdfastModule;
 
 /** The built package, or null when `npm run build:ts` has not been run. */
 export async function loadTdfast() {
-  if (tdfastModule === undefined)
-    tdfastModule = existsSync(fileURLToPath(DIST_ENTRY)) ? await import(DIST_ENTRY.href) : null;
+  if (tdfastModule === undefined) tdfastModule = existsSync(fileURLToPath(DIST_ENTRY)) ? await import(DIST_ENTRY.href) : null;
   return tdfastModule;
 }
 

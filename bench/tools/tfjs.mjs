@@ -8,7 +8,7 @@
 // far slower than on cpu (and grow with batch × time). `--tfjs-backend=wasm|cpu` forces one for both.
 // Timed: layer.apply(x) and reading the result back into a Float32Array (dataSync), as every other tool returns.
 
-import { SHAPES, makeInputs } from "../shapes.mjs";
+import { makeInputs, SHAPES } from "../shapes.mjs";
 
 const CANDIDATE_BACKENDS = ["wasm", "cpu"];
 const PROBE_CALLS = 3;
@@ -50,7 +50,7 @@ function buildLayer({ batch, time, features, units, activation }, { x, kernel, b
   layer.build([batch, time, features]);
   const weights = [tf.tensor2d(kernel, [features, units]), tf.tensor1d(bias)];
   dense.setWeights(weights);
-  weights.forEach((w) => w.dispose());
+  for (const w of weights) w.dispose();
   const input = tf.tensor3d(x, [batch, time, features]);
   return {
     run: () => {
@@ -84,6 +84,12 @@ function probeSeconds(wrapInTimeDistributed) {
   }
 }
 
+/**
+ * @param {{
+ *   id: string, label: string, wrapInTimeDistributed: boolean,
+ *   relativeCost?: (shape: (typeof SHAPES)[number], backend: string) => number,
+ * }} spec relativeCost (optional) depends on the tfjs backend the tool runs on
+ */
 function tfjsTool({ id, label, wrapInTimeDistributed, relativeCost }) {
   return {
     id,
@@ -94,12 +100,16 @@ function tfjsTool({ id, label, wrapInTimeDistributed, relativeCost }) {
       if (loadError) return { available: false, reason: loadError };
       const candidates = tfjsBackend === "fastest" ? CANDIDATE_BACKENDS : [tfjsBackend];
       const probes = [];
-      for (const name of candidates) if (await useBackend(name)) probes.push({ name, seconds: candidates.length > 1 ? probeSeconds(wrapInTimeDistributed) : undefined });
+      for (const name of candidates)
+        if (await useBackend(name)) probes.push({ name, seconds: candidates.length > 1 ? probeSeconds(wrapInTimeDistributed) : undefined });
       if (!probes.length) return { available: false, reason: candidates.map((name) => `${name}: ${backendErrors.get(name)}`).join("; ") };
       const fastest = probes.reduce((best, probe) => (probe.seconds < best.seconds ? probe : best));
       this.backend = fastest.name;
       this.label = `${label} [${this.backend}]`;
-      const probeText = probes.length > 1 ? ` (faster on ${SHAPES[0].key}: ${probes.map((p) => `${p.name} ${(p.seconds * 1e3).toPrecision(3)} ms`).join(", ")})` : "";
+      const probeText =
+        probes.length > 1
+          ? ` (faster on ${SHAPES[0].key}: ${probes.map((p) => `${p.name} ${(p.seconds * 1e3).toPrecision(3)} ms`).join(", ")})`
+          : "";
       return { available: true, detail: `@tensorflow/tfjs ${tf.version_core}, backend ${this.backend}${probeText}` };
     },
     relativeCost(shape) {

@@ -14,11 +14,7 @@ export const cpuBackend: Backend = {
   prepare(spec: DenseSpec): PreparedDense {
     const { binding, error } = nativeBinding();
     if (!binding) throw unavailable("cpu", error);
-    const weights = new binding.Weights(spec.kernel, spec.bias, spec.features, spec.units, spec.activationId);
-    return {
-      run: (x, rows, out) => weights.runAsync(x, rows, out),
-      runSync: (x, rows, out) => weights.runSync(x, rows, out),
-      dispose: () => weights.dispose(),
-    };
+    // The native object is the prepared layer: it implements run, runSync and dispose itself.
+    return new binding.Weights(spec.kernel, spec.bias, spec.features, spec.units, spec.activationId);
   },
 };

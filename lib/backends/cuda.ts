@@ -1,7 +1,7 @@
 // The CUDA backend: hand-written kernels (cuda/) behind the addon's `cuda` object. Host tensors go through
 // pinned staging buffers in chunks; device tensors stay on the GPU.
 
-import { nativeBinding, type NativeCudaBuffer, type NativeCuda } from "../binding.js";
+import { type NativeCuda, type NativeCudaBuffer, nativeBinding } from "../binding.js";
 import { unavailable } from "../errors.js";
 import type { Availability, Backend, DenseSpec, PreparedDense } from "./types.js";
 
@@ -35,13 +35,7 @@ export const cudaBackend: Backend = {
   prepare(spec: DenseSpec): PreparedDense {
     const { cuda, error } = cudaRuntime();
     if (!cuda) throw unavailable("cuda", error);
-    const weights = new cuda.Weights!(spec.kernel, spec.bias, spec.features, spec.units, spec.activationId);
-    return {
-      run: (x, rows, out) => weights.runHost(x, rows, out, true),
-      runSync: (x, rows, out) => weights.runHost(x, rows, out, false),
-      runDevice: (x, rows, out) => weights.runDevice(x, rows, out, true),
-      runDeviceSync: (x, rows, out) => weights.runDevice(x, rows, out, false),
-      dispose: () => weights.dispose(),
-    };
+    // The native object is the prepared layer: run, runSync, runDevice, runDeviceSync and dispose.
+    return new cuda.Weights!(spec.kernel, spec.bias, spec.features, spec.units, spec.activationId);
   },
 };

@@ -3,11 +3,10 @@
 import { isMainThread } from "node:worker_threads";
 
 import { unavailable, withCode } from "../errors.js";
-import type { BackendName } from "../tensor.js";
 import { cpuBackend } from "./cpu.js";
 import { cudaBackend } from "./cuda.js";
 import { onnxBackend } from "./onnx.js";
-import type { Availability, Backend } from "./types.js";
+import type { Availability, Backend, BackendName } from "./types.js";
 
 export type BackendChoice = BackendName | "auto";
 export const BACKEND_CHOICES: readonly BackendChoice[] = ["auto", "cuda", "cpu", "onnx"];

@@ -3,8 +3,8 @@
 //
 // ORT's run() computes on the calling thread: one large run blocks the event loop for its whole duration. A
 // worker thread does not pay here: ORT refuses SharedArrayBuffer memory, so every call would copy its input for
-// the worker, and for this memory-bound op that copy alone takes longer than ORT's whole computation
-// (64×4096×128→1 sigmoid: 13 ms to copy x, 11 ms to compute; 100 ms per call through a worker as measured).
+// the worker, and for this memory-bound op that copy alone takes longer than ORT's whole computation (the
+// figures are in docs/benchmarks.md).
 // Large calls instead run as row slices of about SLICE_MS each, reading the caller's x and writing the
 // caller's out in place (no copies); the event loop runs between slices.
 
@@ -12,7 +12,7 @@ import { types } from "node:util";
 
 import type * as Ort from "onnxruntime-node";
 
-import { onnxFailure, unavailable } from "../errors.js";
+import { onnxFailure, unavailable, withCode } from "../errors.js";
 import { buildDenseModel, INPUT_NAME, OUTPUT_NAME } from "../onnx-model.js";
 import type { Availability, Backend, DenseSpec, PreparedDense } from "./types.js";
 
@@ -25,7 +25,6 @@ const firstLine = (cause: unknown): string => (cause instanceof Error ? cause.me
 function loadOrt(): OrtState {
   if (!ortState) {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       ortState = { ort: require("onnxruntime-node") as typeof Ort };
     } catch (cause) {
       ortState = { error: `onnxruntime-node could not be loaded: ${firstLine(cause)}` };
@@ -34,15 +33,15 @@ function loadOrt(): OrtState {
   return ortState;
 }
 
-// Measured on this op (2 cores): level "all" (MatMul+Add+activation fusions) is 2-4× faster than "disabled" and
-// ~2× faster than "basic"; ORT's default intra-op threads (one per physical core, a pool per session) beat 1
-// thread by 1.5-2× on large calls; the memory arena is left on (off was slower). The graph is a single chain,
-// so execution is sequential.
+// Each of these was measured against the alternatives on this op (docs/benchmarks.md): level "all" (the
+// MatMul + Add + activation fusions) beats "disabled" and "basic"; ORT's default intra-op threads beat one
+// thread on large calls; the memory arena stays on. The graph is a single chain, so execution is sequential.
 const SESSION_OPTIONS: Ort.InferenceSession.SessionOptions = { graphOptimizationLevel: "all", executionMode: "sequential" };
 
-/** How long one slice should hold the event loop; per-run overhead (~40 µs) stays a few percent of it. */
+/** How long one slice should hold the event loop; ORT's per-run overhead stays a few percent of it. */
 const SLICE_MS = 2;
-/** Work units (see firstSliceRows) that ORT computes in about 1 ms on two cores. */
+/** Work units (see firstSliceRows) ORT computed in about 1 ms on the 2-core development machine: only the first
+ * slice's size, which then adapts to the machine. */
 const WORK_PER_MS = 2 ** 21;
 
 /**
@@ -101,10 +100,26 @@ function prepare(spec: DenseSpec): PreparedDense {
         // Shared x with shared out is copied whole: the two may be views of one memory (checked natively when the
         // addon is loaded, which refuses such a call before it gets here), and a slice must not overwrite rows
         // that a later slice reads.
-        const source = !ortAccepts(x) && types.isSharedArrayBuffer(x.buffer) && types.isSharedArrayBuffer(out.buffer) ? new Float32Array(x) : x;
+        const source =
+          !ortAccepts(x) && types.isSharedArrayBuffer(x.buffer) && types.isSharedArrayBuffer(out.buffer) ? new Float32Array(x) : x;
         const readsInPlace = ortAccepts(source);
         const writesInPlace = ortAccepts(out);
+        // The program runs between slices (and before onnxruntime's run starts): it may have transferred x's or
+        // out's buffer meanwhile. Such a call ends with this error; no buffer is marked untransferable, since
+        // nothing can crash here.
+        const checkAttached = (cause?: unknown): void => {
+          for (const [argument, array, length] of [
+            ["x", x, rows * features],
+            ["out", out, rows * units],
+          ] as const)
+            if (array.length !== length)
+              throw withCode(
+                new RangeError(`${argument}: its ArrayBuffer was detached while the call ran`, { cause }),
+                "ERR_TDFAST_INVALID_VALUE",
+              );
+        };
         for (let start = 0; start < rows; ) {
+          checkAttached();
           const count = Math.min(sliceRows, rows - start);
           const began = performance.now();
           const xSlice = source.subarray(start * features, (start + count) * features);
@@ -117,6 +132,7 @@ function prepare(spec: DenseSpec): PreparedDense {
               { [OUTPUT_NAME]: new ort.Tensor("float32", target, [count, units]) },
             );
           } catch (cause) {
+            checkAttached(cause); // onnxruntime refuses an array whose buffer was detached: say so
             throw onnxFailure(`onnxruntime failed: ${firstLine(cause)}`, cause);
           }
           if (!writesInPlace) outSlice.set(target);

@@ -2,7 +2,11 @@
 
 import type { CanonicalActivation } from "../activations.js";
 import type { NativeCudaBuffer } from "../binding.js";
-import type { BackendName } from "../tensor.js";
+
+/** The backends tdfast has. */
+export type BackendName = "cpu" | "onnx" | "cuda";
+/** Where a tensor's values live. */
+export type Device = "cpu" | "cuda";
 
 /** Validated weights: kernel is F×U row-major (Keras layout); bias has U values or is null. */
 export interface DenseSpec {

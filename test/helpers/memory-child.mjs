@@ -4,13 +4,19 @@
 // (native finalizers run there). Prints JSON.
 import { TimeDense, tensor, timeDense } from "../../dist/esm/index.mjs";
 
-const backend = process.env.BACKEND;
+const backend = /** @type {import("../../dist/esm/index.mjs").BackendChoice} */ (process.env.BACKEND);
 const CALLS = 100_000;
 const STEADY = 30_000;
 // A fresh kernel object means new prepared weights (an onnxruntime session, which takes milliseconds).
 const ONE_OFF_EVERY = backend === "onnx" ? 1000 : 10;
-const x = tensor(new Float32Array(200 * 64).map((_, i) => Math.sin(i)), [2, 100, 64]);
-const kernel = tensor(new Float32Array(64 * 3).map((_, i) => Math.cos(i) / 8), [64, 3]);
+const x = tensor(
+  new Float32Array(200 * 64).map((_, i) => Math.sin(i)),
+  [2, 100, 64],
+);
+const kernel = tensor(
+  new Float32Array(64 * 3).map((_, i) => Math.cos(i) / 8),
+  [64, 3],
+);
 const layer = new TimeDense({ kernel, bias: new Float32Array(3), activation: "softmax", backend });
 const sync = backend !== "onnx";
 
@@ -37,4 +43,12 @@ for (let i = 0; i < STEADY; i++) await call(i);
 const before = await settle();
 for (let i = STEADY; i < CALLS; i++) await call(i);
 const after = await settle();
-console.log(JSON.stringify({ backend, calls: CALLS, rssBeforeMiB: before / 2 ** 20, rssAfterMiB: after / 2 ** 20, growthMiB: (after - before) / 2 ** 20 }));
+console.log(
+  JSON.stringify({
+    backend,
+    calls: CALLS,
+    rssBeforeMiB: before / 2 ** 20,
+    rssAfterMiB: after / 2 ** 20,
+    growthMiB: (after - before) / 2 ** 20,
+  }),
+);

@@ -3,11 +3,12 @@
 // silu's negative tail (probabilities whose logarithm users take), tanh near 0, and log_softmax / softmax of
 // large logits. Each is checked against the float64 reference with a relative tolerance (1e-4) and an
 // absolute floor far below the suite's 1e-5. Prints a JSON summary.
-import { timeDense } from "../../dist/esm/index.mjs";
+
 import { nativeBinding } from "../../dist/cjs/binding.js";
+import { timeDense } from "../../dist/esm/index.mjs";
 import { firstMismatch, randomGenerator, referenceDense } from "./reference.mjs";
 
-const backend = process.argv[2];
+const backend = /** @type {import("../../dist/esm/index.mjs").BackendName} */ (process.argv[2]);
 const random = randomGenerator(1129);
 const failures = [];
 let checked = 0;
@@ -15,11 +16,13 @@ let checked = 0;
 // Relative 1e-4; the floor is the smallest normal float32, so only subnormal results may be off absolutely.
 const TIGHT = { absolute: 1.2e-38, relative: 1e-4 };
 
+/** @param {{ absolute?: number, relative?: number }} [tolerance] `{}`: firstMismatch's defaults, the suite's tolerance */
 async function check(label, x, rows, F, kernel, bias, U, activation, tolerance = TIGHT) {
   const y = await timeDense({ data: x, shape: [rows, F] }, { kernel: { data: kernel, shape: [F, U] }, bias, activation }, { backend });
   const reference = referenceDense(x, rows, F, kernel, bias, U, activation);
   const bad = firstMismatch(y.data, reference, tolerance);
-  if (bad >= 0) failures.push(`${activation} ${label}: at ${bad} (pre-activation ${x[bad]}) got ${y.data[bad]}, expected ${reference[bad]}`);
+  if (bad >= 0)
+    failures.push(`${activation} ${label}: at ${bad} (pre-activation ${x[bad]}) got ${y.data[bad]}, expected ${reference[bad]}`);
   checked += y.data.length;
 }
 
@@ -46,7 +49,8 @@ for (const scale of [1e4, 1e6]) {
   for (const U of [3, 8, 19]) {
     const kernel = Float32Array.from({ length: U }, (_, u) => scale + u * (scale >= 1e6 ? 2 : 0.25));
     const x = Float32Array.of(1, 2, 0.5, -1, 4, -0.25);
-    for (const activation of ["log_softmax", "softmax"]) await check(`logits ~${scale} x${U}`, x, x.length, 1, kernel, null, U, activation, {});
+    for (const activation of ["log_softmax", "softmax"])
+      await check(`logits ~${scale} x${U}`, x, x.length, 1, kernel, null, U, activation, {});
   }
 }
 

@@ -89,7 +89,7 @@ export function firstMismatch(got, ref, { absolute = 1e-5, relative = 1e-4 } = {
       if (Number.isNaN(r) && Number.isNaN(g)) continue;
       return i;
     }
-    if (g === r) continue;  // equal infinities included
+    if (g === r) continue; // equal infinities included
     if (!(Math.abs(g - r) <= absolute + relative * Math.abs(r))) return i;
   }
   return -1;

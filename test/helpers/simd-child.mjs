@@ -1,8 +1,9 @@
 // Run by simd.test.mjs with TDFAST_SIMD set: checks every activation over shapes that reach every kernel path
 // (dot path U <= 4 with F tails, panel path with partial panels, U = 1 at every alignment of x) and prints a
 // JSON summary.
-import { ACTIVATIONS, tensor, timeDenseSync } from "../../dist/esm/index.mjs";
+
 import { nativeBinding } from "../../dist/cjs/binding.js";
+import { ACTIVATIONS, tensor, timeDenseSync } from "../../dist/esm/index.mjs";
 import { firstMismatch, randomArray, randomGenerator, referenceDense } from "./reference.mjs";
 
 const random = randomGenerator(77);
@@ -17,7 +18,17 @@ function checkCpu(label, x, rows, F, kernel, bias, U, activation) {
   checked += y.data.length;
 }
 
-for (const [rows, F, U] of [[33, 1, 1], [101, 3, 2], [19, 17, 3], [20, 64, 4], [29, 9, 5], [13, 40, 16], [11, 33, 33], [7, 100, 70], [5, 300, 130]]) {
+for (const [rows, F, U] of [
+  [33, 1, 1],
+  [101, 3, 2],
+  [19, 17, 3],
+  [20, 64, 4],
+  [29, 9, 5],
+  [13, 40, 16],
+  [11, 33, 33],
+  [7, 100, 70],
+  [5, 300, 130],
+]) {
   for (const activation of ACTIVATIONS) {
     const x = randomArray(rows * F, random, 3);
     const kernel = randomArray(F * U, random, 2 / Math.sqrt(F));
@@ -26,8 +37,17 @@ for (const [rows, F, U] of [[33, 1, 1], [101, 3, 2], [19, 17, 3], [20, 64, 4], [
 }
 // U = 1 with x starting at every float offset within a 64-byte line, over row counts that end inside and on a
 // 16-row step and that are split over threads.
-const backing = randomArray(1600 * 64 + 16, random, 3);  // holds the largest case below
-for (const [rows, F] of [[1, 16], [17, 16], [33, 64], [40, 48], [47, 100], [18, 1024], [17, 1040], [1500, 64]]) {
+const backing = randomArray(1600 * 64 + 16, random, 3); // holds the largest case below
+for (const [rows, F] of [
+  [1, 16],
+  [17, 16],
+  [33, 64],
+  [40, 48],
+  [47, 100],
+  [18, 1024],
+  [17, 1040],
+  [1500, 64],
+]) {
   const kernel = randomArray(F, random, 2 / Math.sqrt(F));
   const bias = randomArray(1, random);
   for (let offset = 0; offset < 16; offset++) {
@@ -44,7 +64,7 @@ for (const F of [16, 64]) {
   const kernel = randomArray(F, random, 2 / Math.sqrt(F));
   const bias = randomArray(1, random);
   for (let offset = 0; offset < 16; offset++) {
-    const x = backing.slice(0, rows * F + 16).subarray(offset, offset + rows * F);  // a copy to write into
+    const x = backing.slice(0, rows * F + 16).subarray(offset, offset + rows * F); // a copy to write into
     x[5 * F] = Number.NaN;
     x[9 * F + F - 1] = Number.POSITIVE_INFINITY;
     x[20 * F] = Number.NEGATIVE_INFINITY;

@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "../../native/thread_pool.h"
+#include "../../native/cpu/thread_pool.h"
 
 int main() {
   std::atomic<long> errors{0};

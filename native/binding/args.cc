@@ -1,4 +1,4 @@
-#include "napi_util.h"
+#include "args.h"
 
 #include <cmath>
 

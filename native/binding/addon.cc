@@ -5,12 +5,11 @@
 
 #include <string>
 
-#include "bandwidth_probe.h"
-#include "cuda_binding.h"
-#include "dense.h"
-#include "napi_util.h"
-#include "thread_pool.h"
-#include "weights_wrap.h"
+#include "../cpu/dense.h"
+#include "../cpu/thread_pool.h"
+#include "args.h"
+#include "cpu_weights.h"
+#include "cuda.h"
 
 #ifndef TDF_PACKAGE_VERSION
 #error "the build must define TDF_PACKAGE_VERSION (package.json's version)"
@@ -34,8 +33,7 @@ class Addon : public Napi::Addon<Addon> {
                           InstanceValue("cuda", cudaExports(env), napi_enumerable),
                           InstanceValue("version", Napi::String::New(env, TDF_PACKAGE_VERSION), napi_enumerable),
                           InstanceMethod<&Addon::Info>("info", napi_enumerable),
-                          InstanceMethod<&Addon::SharesMemory>("sharesMemory", napi_enumerable),
-                          InstanceMethod<&Addon::MemoryReadBandwidth>("memoryReadBandwidth", napi_enumerable)});
+                          InstanceMethod<&Addon::SharesMemory>("sharesMemory", napi_enumerable)});
   }
   ~Addon() { releasePool(); }
   Addon(const Addon&) = delete;
@@ -63,15 +61,6 @@ class Addon : public Napi::Addon<Addon> {
         throwTypeError(info.Env(), std::string(i == 0 ? "a" : "b") + ": expected a Float32Array");
     }
     return Napi::Boolean::New(env, rangesOverlap(data[0], length[0] * sizeof(float), data[1], length[1] * sizeof(float)));
-  }
-
-  // memoryReadBandwidth(bytes, repeats) -> bytes per second (median), for benchmarks.
-  Napi::Value MemoryReadBandwidth(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), "memoryReadBandwidth", [&] {
-      const int64_t bytes = integerArg(info, 0, "bytes", int64_t{1} << 36);
-      const int64_t repeats = integerArg(info, 1, "repeats", 1000);
-      return Napi::Number::New(info.Env(), measureReadBandwidth(bytes, static_cast<int>(repeats)));
-    });
   }
 };
 

@@ -350,11 +350,11 @@ bool configuredThreads(int& threads, std::string& error) {
   long long parsed = 0;
   bool digits = true;
   for (const char* c = value; *c != '\0'; ++c) {
-    if (*c < '0' || *c > '9' || c - value >= 9) {
+    if (*c < '0' || *c > '9') {
       digits = false;
       break;
     }
-    parsed = parsed * 10 + (*c - '0');
+    parsed = std::min<long long>(parsed * 10 + (*c - '0'), 1 << 30);  // saturates: a huge count is capped below
   }
   if (!digits || parsed < 1) {
     error = std::string("TDFAST_THREADS: expected a whole number of threads from 1 (at most ") + std::to_string(cap) +

@@ -47,7 +47,6 @@ struct Vec {
 
 namespace tdfast {
 
-extern const KernelTable kGenericKernels = {"generic", generic::Vec::kWidth, 2, generic::denseRows<generic::Vec>,
-                                       generic::streamSum<generic::Vec>};
+extern const KernelTable kGenericKernels = {"generic", generic::Vec::kWidth, 2, generic::denseRows<generic::Vec>};
 
 }  // namespace tdfast

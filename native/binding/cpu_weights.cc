@@ -1,8 +1,8 @@
-#include "weights_wrap.h"
+#include "cpu_weights.h"
 
 #include <string>
 
-#include "napi_util.h"
+#include "args.h"
 #include "promise_job.h"
 
 namespace tdfast {
@@ -41,8 +41,8 @@ CallArgs callArgs(const Napi::CallbackInfo& info, const PackedWeights& weights) 
 
 Napi::Function WeightsWrap::Define(Napi::Env env) {
   return DefineClass(env, "Weights",
-                     {InstanceMethod<&WeightsWrap::RunSync>("runSync"),
-                      InstanceMethod<&WeightsWrap::RunAsync>("runAsync"),
+                     {InstanceMethod<&WeightsWrap::Run>("run"),
+                      InstanceMethod<&WeightsWrap::RunSync>("runSync"),
                       InstanceMethod<&WeightsWrap::Dispose>("dispose"),
                       InstanceAccessor<&WeightsWrap::Kernels>("kernels")});
 }
@@ -65,7 +65,8 @@ Napi::Value WeightsWrap::RunSync(const Napi::CallbackInfo& info) {
   });
 }
 
-Napi::Value WeightsWrap::RunAsync(const Napi::CallbackInfo& info) {
+// run(x, rows, out): undefined when the call was small enough to finish here, else a promise of its end.
+Napi::Value WeightsWrap::Run(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, "cpu", [&]() -> Napi::Value {
     auto weights = liveWeights(env, weights_);

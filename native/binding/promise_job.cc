@@ -5,8 +5,8 @@
 #include <stdexcept>
 #include <vector>
 
-#include "error_codes.h"
-#include "napi_util.h"
+#include "../shared/error_codes.h"
+#include "args.h"
 
 namespace tdfast {
 namespace {

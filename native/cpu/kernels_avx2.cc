@@ -73,7 +73,6 @@ struct Vec {
 
 namespace tdfast {
 
-extern const KernelTable kAvx2Kernels = {"avx2", avx2::Vec::kWidth, 2, avx2::denseRows<avx2::Vec>,
-                                       avx2::streamSum<avx2::Vec>};
+extern const KernelTable kAvx2Kernels = {"avx2", avx2::Vec::kWidth, 2, avx2::denseRows<avx2::Vec>};
 
 }  // namespace tdfast

@@ -231,8 +231,8 @@ void dotRows(const PackedWeights& w, const float* x, float* y, int64_t begin, in
 constexpr int kShiftedMaxFeatures = 1024;
 
 // U = 1 on AVX-512 (V::kMaskedFma) when x starts `shift` floats past a 64-byte boundary and F is a multiple of
-// 16. Unaligned loads of such rows each straddle two cache lines, which costs half as much again when x comes
-// from L2 (1000 x 64: 3.7 us instead of 2.4 on one core), and Node's large typed arrays start 16 bytes past a
+// 16. Unaligned loads of such rows each straddle two cache lines, which costs about half as much again when x
+// comes from L2 (docs/benchmarks.md), and Node's large typed arrays start 16 bytes past a
 // page boundary, so this is the common case. Here every load is aligned and each register of x is loaded
 // once: a row covers F/16 + 1 aligned registers, the first and last shared with its neighbours, and the kernel
 // is shifted by `shift` to match. The shared registers' lanes are split between the two rows with masked
@@ -380,22 +380,6 @@ void denseRows(const PackedWeights& w, const float* x, float* y, int64_t begin, 
     compute(w, x, y, m, stop);
     activateRows<V>(y + m * w.units, stop - m, w.units, w.activation);
   }
-}
-
-template <class V>
-float streamSum(const float* data, int64_t count) {
-  using R = typename V::Reg;
-  R a = V::zero(), b = V::zero(), c = V::zero(), d = V::zero();
-  int64_t i = 0;
-  for (; i + 4 * V::kWidth <= count; i += 4 * V::kWidth) {
-    a = V::add(a, V::load(data + i));
-    b = V::add(b, V::load(data + i + V::kWidth));
-    c = V::add(c, V::load(data + i + 2 * V::kWidth));
-    d = V::add(d, V::load(data + i + 3 * V::kWidth));
-  }
-  float sum = V::sum(V::add(V::add(a, b), V::add(c, d)));
-  for (; i < count; ++i) sum += data[i];
-  return sum;
 }
 
 }  // namespace TDF_ISA

@@ -1,12 +1,13 @@
 // The JavaScript class `Weights`: a prepared (packed) kernel + bias + activation that runs the CPU kernel
-// synchronously or on a libuv worker thread.
+// synchronously (runSync) or on a libuv worker thread (run). The object is the backend's prepared layer as
+// lib/backends/types.ts defines it: the library calls its methods directly.
 #pragma once
 
 #include <napi.h>
 
 #include <memory>
 
-#include "dense.h"
+#include "../cpu/dense.h"
 
 namespace tdfast {
 
@@ -16,8 +17,8 @@ class WeightsWrap : public Napi::ObjectWrap<WeightsWrap> {
   explicit WeightsWrap(const Napi::CallbackInfo& info);
 
  private:
+  Napi::Value Run(const Napi::CallbackInfo& info);
   Napi::Value RunSync(const Napi::CallbackInfo& info);
-  Napi::Value RunAsync(const Napi::CallbackInfo& info);
   Napi::Value Dispose(const Napi::CallbackInfo& info);
   Napi::Value Kernels(const Napi::CallbackInfo& info);
 

@@ -73,7 +73,6 @@ struct Vec {
 
 namespace tdfast {
 
-extern const KernelTable kAvx512Kernels = {"avx512", avx512::Vec::kWidth, 4, avx512::denseRows<avx512::Vec>,
-                                       avx512::streamSum<avx512::Vec>};
+extern const KernelTable kAvx512Kernels = {"avx512", avx512::Vec::kWidth, 4, avx512::denseRows<avx512::Vec>};
 
 }  // namespace tdfast

@@ -1,64 +1,21 @@
 #include "dense.h"
 
 #include <algorithm>
-#include <cstdlib>
-#include <cstring>
 
 #include "thread_pool.h"
 
 namespace tdfast {
-
-extern const KernelTable kGenericKernels;
-#if defined(TDF_HAVE_X86_KERNELS)
-extern const KernelTable kAvx2Kernels;
-extern const KernelTable kAvx512Kernels;
-#endif
-
 namespace {
 
-bool cpuSupports(const KernelTable& table) {
-#if defined(TDF_HAVE_X86_KERNELS)
-  __builtin_cpu_init();
-  if (&table == &kAvx512Kernels) return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-  if (&table == &kAvx2Kernels) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#endif
-  return &table == &kGenericKernels;
-}
-
-const KernelTable* const kAllTables[] = {
-#if defined(TDF_HAVE_X86_KERNELS)
-    &kAvx512Kernels, &kAvx2Kernels,
-#endif
-    &kGenericKernels,
-};
-
 // Calls with less work than this (floats streamed plus multiply-adds) run on the calling thread alone; larger
-// ones are split into chunks of about this much work (at least two), spread over the thread pool. Measured on a
-// 2-core AVX-512 machine: 1000 x 64 -> 1 sigmoid (128 Ki) takes 3.4 us on one core and 2.7 us on two.
+// ones are split into chunks of about this much work (at least two), spread over the thread pool. The seed's
+// 1000 x 64 -> 1 (128 Ki) gains from the second core (docs/architecture.md has the measurements).
 constexpr double kParallelWork = 64.0 * 1024;
 
 // Rows go to threads in blocks of this many: a multiple of every kernel's rows per step.
 constexpr int64_t kRowBlock = 16;
 
 }  // namespace
-
-const KernelTable* kernelsByName(const char* name) {
-  for (const KernelTable* table : kAllTables)
-    if (std::strcmp(table->name, name) == 0 && cpuSupports(*table)) return table;
-  return nullptr;
-}
-
-const KernelTable& selectKernels() {
-  static const KernelTable* chosen = [] {
-    if (const char* forced = std::getenv("TDFAST_SIMD")) {
-      if (const KernelTable* table = kernelsByName(forced)) return table;
-    }
-    for (const KernelTable* table : kAllTables)
-      if (cpuSupports(*table)) return table;
-    return &kGenericKernels;
-  }();
-  return *chosen;
-}
 
 PackedWeights packWeights(const float* kernel, const float* biasOrNull, int features, int units,
                           Activation activation, const KernelTable& kernels) {

@@ -10,8 +10,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "activation.h"
-#include "error_codes.h"
+#include "../shared/activation.h"
+#include "../shared/error_codes.h"
 
 namespace tdfast {
 

@@ -5,7 +5,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "activation.h"
+#include "../shared/activation.h"
+#include "cpu_features.h"
 
 namespace tdfast {
 
@@ -18,8 +19,6 @@ struct KernelTable {
   int maxPanelVectors;  // widest column panel, in registers, the GEMM-like micro-kernel handles
   // Computes rows [rowBegin, rowEnd) of y, bias and activation included.
   void (*rows)(const PackedWeights& weights, const float* x, float* y, int64_t rowBegin, int64_t rowEnd);
-  // Sum of n floats with the widest loads and several in flight: the memory-read ceiling for the probe.
-  float (*streamSum)(const float* data, int64_t count);
 };
 
 // Weights rearranged once for the selected kernel table, so that every call streams x only.
@@ -43,9 +42,6 @@ struct PackedWeights {
 
 // The dot path handles up to this many units; beyond it the register-blocked panel kernel wins.
 constexpr int kDotPathMaxUnits = 4;
-
-const KernelTable& selectKernels();  // best table for this CPU, or the one TDFAST_SIMD names
-const KernelTable* kernelsByName(const char* name);  // nullptr if unknown or unsupported here
 
 PackedWeights packWeights(const float* kernel, const float* biasOrNull, int features, int units,
                           Activation activation, const KernelTable& kernels);

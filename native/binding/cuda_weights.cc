@@ -1,0 +1,86 @@
+#if defined(TDF_WITH_CUDA)
+
+#include "cuda_weights.h"
+
+#include "args.h"
+#include "cuda_buffer.h"
+
+namespace tdfast {
+
+Napi::Function CudaWeightsWrap::Define(Napi::Env env) {
+  return DefineClass(env, "Weights",
+                     {InstanceMethod<&CudaWeightsWrap::Run>("run"), InstanceMethod<&CudaWeightsWrap::RunSync>("runSync"),
+                      InstanceMethod<&CudaWeightsWrap::RunDevice>("runDevice"),
+                      InstanceMethod<&CudaWeightsWrap::RunDeviceSync>("runDeviceSync"),
+                      InstanceMethod<&CudaWeightsWrap::Dispose>("dispose")});
+}
+
+// new Weights(kernel, bias | null, features, units, activation): the weights uploaded once.
+CudaWeightsWrap::CudaWeightsWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CudaWeightsWrap>(info) {
+  guarded(info.Env(), "TimeDense cuda weights", [&] {
+    const WeightArgs args = weightArgs(info);
+    features_ = args.features;
+    units_ = args.units;
+    activation_ = static_cast<int>(args.activation);
+    tdcuda::Weights* uploaded = nullptr;
+    throwIfFailed(info.Env(), tdcuda::uploadWeights(args.kernel, args.bias, args.features, args.units, &uploaded));
+    weights_ = SharedWeights(uploaded, tdcuda::releaseWeights);
+  });
+}
+
+CudaWeightsWrap::SharedWeights CudaWeightsWrap::live(Napi::Env env) const {
+  if (!weights_) throwDisposed(env, "TimeDense cuda weights");
+  return weights_;
+}
+
+// run / runSync(x: Float32Array, rows, out: Float32Array): host memory in and out (pinned pipeline).
+Napi::Value CudaWeightsWrap::Host(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
+  return guarded(env, "cuda", [&]() -> Napi::Value {
+    SharedWeights weights = live(env);
+    const int64_t rows = integerArg(info, 1, "rows", kMaxRows);
+    const uint64_t inputLength = checkedProduct(env, rows, features_, "x");
+    const uint64_t outputLength = checkedProduct(env, rows, units_, "out");
+    const Float32Arg x = float32Arg(info, 0, "x", inputLength);
+    const Float32Arg out = float32Arg(info, 2, "out", outputLength);
+    if (rangesOverlap(x.Data(), inputLength * sizeof(float), out.Data(), outputLength * sizeof(float)))
+      throwRangeError(env, "out: overlaps the memory of x; pass a separate buffer");
+    const float* input = x.Data();
+    float* output = out.Data();
+    const int activation = activation_;
+    auto work = [weights, input, output, rows, activation] {
+      return tdcuda::denseHost(weights.get(), input, output, rows, activation);
+    };
+    if (async) return queueCuda(env, work, {static_cast<Napi::Object>(x), static_cast<Napi::Object>(out), info.This()});
+    throwIfFailed(env, work());
+    return env.Undefined();
+  });
+}
+
+// runDevice / runDeviceSync(x: Buffer, rows, out: Buffer): device memory in and out.
+Napi::Value CudaWeightsWrap::Device(const Napi::CallbackInfo& info, bool async) {
+  Napi::Env env = info.Env();
+  return guarded(env, "cuda", [&]() -> Napi::Value {
+    SharedWeights weights = live(env);
+    const int64_t rows = integerArg(info, 1, "rows", kMaxRows);
+    auto input = CudaBufferWrap::argument(info, 0, "x", checkedProduct(env, rows, features_, "x") * 4);
+    auto output = CudaBufferWrap::argument(info, 2, "out", checkedProduct(env, rows, units_, "out") * 4);
+    const int activation = activation_;
+    auto work = [weights, input, output, rows, activation] {
+      return tdcuda::denseDevice(weights.get(), static_cast<const float*>(input->pointer), static_cast<float*>(output->pointer),
+                                 rows, activation);
+    };
+    if (async) return queueCuda(env, work, {info.This()});
+    throwIfFailed(env, work());
+    return env.Undefined();
+  });
+}
+
+Napi::Value CudaWeightsWrap::Dispose(const Napi::CallbackInfo& info) {
+  weights_.reset();  // freed now, or when the last async call using them ends
+  return info.Env().Undefined();
+}
+
+}  // namespace tdfast
+
+#endif  // TDF_WITH_CUDA

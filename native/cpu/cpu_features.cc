@@ -1,0 +1,57 @@
+#include "cpu_features.h"
+
+#include <cstdlib>
+#include <cstring>
+
+#include "dense.h"
+
+namespace tdfast {
+
+extern const KernelTable kGenericKernels;
+#if defined(TDF_HAVE_X86_KERNELS)
+extern const KernelTable kAvx2Kernels;
+extern const KernelTable kAvx512Kernels;
+#endif
+
+namespace {
+
+// GCC's and Clang's __builtin_cpu_supports read CPUID and, for AVX and AVX-512, check with XGETBV that the
+// operating system saves those registers, so a variant is only chosen where it can run.
+bool cpuSupports(const KernelTable& table) {
+#if defined(TDF_HAVE_X86_KERNELS)
+  __builtin_cpu_init();
+  if (&table == &kAvx512Kernels) return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+  if (&table == &kAvx2Kernels) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#endif
+  return &table == &kGenericKernels;
+}
+
+// Best first.
+const KernelTable* const kAllTables[] = {
+#if defined(TDF_HAVE_X86_KERNELS)
+    &kAvx512Kernels, &kAvx2Kernels,
+#endif
+    &kGenericKernels,
+};
+
+}  // namespace
+
+const KernelTable* kernelsByName(const char* name) {
+  for (const KernelTable* table : kAllTables)
+    if (std::strcmp(table->name, name) == 0 && cpuSupports(*table)) return table;
+  return nullptr;
+}
+
+const KernelTable& selectKernels() {
+  static const KernelTable* chosen = [] {
+    if (const char* forced = std::getenv("TDFAST_SIMD")) {
+      if (const KernelTable* table = kernelsByName(forced)) return table;
+    }
+    for (const KernelTable* table : kAllTables)
+      if (cpuSupports(*table)) return table;
+    return &kGenericKernels;
+  }();
+  return *chosen;
+}
+
+}  // namespace tdfast

@@ -1,0 +1,27 @@
+// Prints parts of native/sources.json for binding.gyp's command expansions (<!@(...)), one item per line:
+//   node scripts/sources.cjs sources        the addon's portable sources
+//   node scripts/sources.cjs isa NAME       the kernel files of one instruction set
+//   node scripts/sources.cjs gcc NAME       their GCC/Clang flags
+//   node scripts/sources.cjs msvc NAME      their MSVC flag
+const path = require("node:path");
+
+const list = require(path.join(__dirname, "..", "native", "sources.json"));
+const [what, name] = process.argv.slice(2);
+const isa = name === undefined ? undefined : list.isa[name];
+const items =
+  what === "sources"
+    ? list.sources
+    : what === "isa"
+      ? isa?.sources
+      : what === "gcc"
+        ? isa?.gcc
+        : what === "msvc" && isa
+          ? [isa.msvc]
+          : undefined;
+if (!items) {
+  console.error(
+    `usage: node scripts/sources.cjs sources | isa NAME | gcc NAME | msvc NAME (NAME one of ${Object.keys(list.isa).join(", ")})`,
+  );
+  process.exit(2);
+}
+console.log(items.join("\n"));
