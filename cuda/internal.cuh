@@ -56,7 +56,7 @@ struct Weights {
   Layout layout = Layout::SmallUnits;
   int F = 0, U = 0;
   int paddedF = 0, paddedU = 0;  // SmallUnits: F and a power of two <= 8; Tiled: multiples of the tile sizes
-  float* data = nullptr;  // device: kernel in the layout's order, then bias[paddedU]
+  float* data = nullptr;         // device: kernel in the layout's order, then bias[paddedU]
   const float* bias() const { return data + size_t(paddedF) * size_t(paddedU); }
 };
 

@@ -53,8 +53,8 @@ DeviceInfo probeDevice() {
   info.totalMem = prop.totalGlobalMem;
   info.multiProcessorCount = prop.multiProcessorCount;
   if (prop.major * 10 + prop.minor < 75) {
-    info.reason = "GPU compute capability " + std::to_string(prop.major) + "." + std::to_string(prop.minor) +
-                  " is below 7.5";
+    info.reason =
+        "GPU compute capability " + std::to_string(prop.major) + "." + std::to_string(prop.minor) + " is below 7.5";
     return info;
   }
   err = kernels::checkKernelImage();  // e.g. a newer GPU than this binary has code for

@@ -101,9 +101,9 @@ struct SumOp {
 // activation (softmax/log_softmax over the row's U units) and writes the rows. Every lane of the warp
 // calls it (shuffles); all shuffles come before the divergent code.
 template <int UP>
-__device__ __forceinline__ void finishRows(float (&acc)[kRowSlots][UP], int64_t firstRow, int rowStep, int64_t M,
-                                           int U, int groupSize, int laneInGroup, const float* biasS,
-                                           Activation act, float* __restrict__ y) {
+__device__ __forceinline__ void finishRows(float (&acc)[kRowSlots][UP], int64_t firstRow, int rowStep, int64_t M, int U,
+                                           int groupSize, int laneInGroup, const float* biasS, Activation act,
+                                           float* __restrict__ y) {
   UnitLayout s;
 #pragma unroll
   for (int r = 0; r < kRowSlots; ++r) s = reduceGroup<UP>(acc[r], groupSize, laneInGroup);
@@ -155,8 +155,8 @@ __device__ __forceinline__ void finishRows(float (&acc)[kRowSlots][UP], int64_t 
 
 template <int V, int UP>
 __global__ void __launch_bounds__(kThreads, UP == 1 ? 3 : 2)
-    smallUnitsKernel(const float* __restrict__ x, const float* __restrict__ weights, float* __restrict__ y,
-                     int64_t M, int F, int U, int log2Group, int activation) {
+    smallUnitsKernel(const float* __restrict__ x, const float* __restrict__ weights, float* __restrict__ y, int64_t M,
+                     int F, int U, int log2Group, int activation) {
   using VecT = typename Vec<V>::T;
   extern __shared__ float4 smemWeights[];  // float4 for 16-byte alignment of the vector reads
   float* weightsS = reinterpret_cast<float*>(smemWeights);
@@ -230,18 +230,22 @@ cudaError_t launch(const SmallUnitsArgs& a, int smCount, cudaStream_t stream) {
   const int64_t resident = int64_t(blocksPerSM > 0 ? blocksPerSM : 1) * smCount;
   const unsigned blocks = static_cast<unsigned>(blocksNeeded < resident ? blocksNeeded : resident);
 
-  smallUnitsKernel<V, UP><<<blocks, kThreads, smem, stream>>>(a.x, a.weights, a.y, a.M, a.F, a.U, log2Group,
-                                                              a.activation);
+  smallUnitsKernel<V, UP>
+      <<<blocks, kThreads, smem, stream>>>(a.x, a.weights, a.y, a.M, a.F, a.U, log2Group, a.activation);
   return cudaGetLastError();
 }
 
 template <int V>
 cudaError_t launchForWidth(const SmallUnitsArgs& a, int smCount, cudaStream_t stream) {
   switch (a.paddedUnits) {
-    case 1: return launch<V, 1>(a, smCount, stream);
-    case 2: return launch<V, 2>(a, smCount, stream);
-    case 4: return launch<V, 4>(a, smCount, stream);
-    case 8: return launch<V, 8>(a, smCount, stream);
+    case 1:
+      return launch<V, 1>(a, smCount, stream);
+    case 2:
+      return launch<V, 2>(a, smCount, stream);
+    case 4:
+      return launch<V, 4>(a, smCount, stream);
+    case 8:
+      return launch<V, 8>(a, smCount, stream);
   }
   return cudaErrorInvalidValue;
 }

@@ -48,8 +48,7 @@ Status denseDevice(const Weights* w, const float* xDev, float* yDev, int64_t M, 
 
 // Same as denseDevice but only enqueues the work on `stream` (a cudaStream_t; nullptr = legacy
 // default stream) and returns launch errors; for callers that batch or time launches.
-Status denseDeviceAsync(const Weights* w, const float* xDev, float* yDev, int64_t M, int activation,
-                        void* stream);
+Status denseDeviceAsync(const Weights* w, const float* xDev, float* yDev, int64_t M, int activation, void* stream);
 
 // x and y are host pointers (ordinary pageable memory). Rows go through pinned staging buffers in
 // chunks, several worker threads each driving a stream, so that the host copies, the uploads,

@@ -50,7 +50,7 @@ struct TileConfig {
   static constexpr int wLoads = (BK * BN / 4 + kThreads - 1) / kThreads;
   static constexpr int outRows = threadsM * 4;  // rows staged per epilogue pass
   static constexpr int outStride = BN + 4;
-  static constexpr int rowLanes = kThreads / outRows;  // lanes that share one row in the epilogue
+  static constexpr int rowLanes = kThreads / outRows;      // lanes that share one row in the epilogue
   static constexpr int chunksPerLane = BN / 4 / rowLanes;  // float4 chunks of the row per lane
 
   static_assert(TM % 4 == 0 && TN % 4 == 0, "register blocks are built from groups of 4");
@@ -140,8 +140,7 @@ __device__ __forceinline__ void storeSlice(TileSmem<C>& sm, const float4 (&xr)[C
 #pragma unroll
   for (int s = 0; s < C::wLoads; ++s) {
     const unsigned p = threadIdx.x + s * C::kThreads;
-    if (p < C::BK * C::BN / 4)
-      *reinterpret_cast<float4*>(&sm.main.w[p / (C::BN / 4)][(p % (C::BN / 4)) * 4]) = wr[s];
+    if (p < C::BK * C::BN / 4) *reinterpret_cast<float4*>(&sm.main.w[p / (C::BN / 4)][(p % (C::BN / 4)) * 4]) = wr[s];
   }
 }
 
@@ -164,8 +163,8 @@ __device__ __forceinline__ void storeUnits(float* dst, float4 v, int count, bool
 // in sm.out. Each row belongs to C::rowLanes consecutive lanes, each lane to whole float4 chunks, so
 // that a row's reductions take few shuffles and the activation code is inlined only 4 times.
 template <class C>
-__device__ __forceinline__ void writeRows(TileSmem<C>& sm, float* __restrict__ y, int64_t chunkRow, int64_t M,
-                                          int U, int unitBase, Activation act, bool rowwise, bool vectorY) {
+__device__ __forceinline__ void writeRows(TileSmem<C>& sm, float* __restrict__ y, int64_t chunkRow, int64_t M, int U,
+                                          int unitBase, Activation act, bool rowwise, bool vectorY) {
   const int r = threadIdx.x / C::rowLanes;
   const int laneInRow = threadIdx.x % C::rowLanes;
   const int64_t row = chunkRow + r;
@@ -216,8 +215,7 @@ __device__ __forceinline__ void writeRows(TileSmem<C>& sm, float* __restrict__ y
               (c + 3 < units ? e.w : 0.0f);
   }
 #pragma unroll
-  for (int offset = C::rowLanes / 2; offset > 0; offset /= 2)
-    expSum += __shfl_xor_sync(kFullMask, expSum, offset);
+  for (int offset = C::rowLanes / 2; offset > 0; offset /= 2) expSum += __shfl_xor_sync(kFullMask, expSum, offset);
 
   // softmax: e * (1/sum), within 1.5 ulp of e / sum; log_softmax: z - max - log(sum).
   const float scale = softmax ? 1.0f / expSum : 1.0f;
@@ -226,8 +224,7 @@ __device__ __forceinline__ void writeRows(TileSmem<C>& sm, float* __restrict__ y
   for (int t = 0; t < C::chunksPerLane; ++t) {
     const int c = (laneInRow + t * C::rowLanes) * 4;
     const float4 v = load4(z + c);
-    const float4 out =
-        make_float4(v.x * scale - shift, v.y * scale - shift, v.z * scale - shift, v.w * scale - shift);
+    const float4 out = make_float4(v.x * scale - shift, v.y * scale - shift, v.z * scale - shift, v.w * scale - shift);
     if (writeRow) storeUnits(yRow + c, out, units - c, vectorY);
   }
 }
@@ -311,8 +308,8 @@ __global__ void __launch_bounds__(C::kThreads, kMinBlocksHints ? C::kMinBlocks :
 #pragma unroll
             for (int h = 0; h < C::TN / 4; ++h) {
               float4* out = reinterpret_cast<float4*>(&sm.out[tm * 4 + q][(h * C::threadsN + tn) * 4]);
-              float4 v = make_float4(acc[4 * g + q][4 * h + 0], acc[4 * g + q][4 * h + 1],
-                                     acc[4 * g + q][4 * h + 2], acc[4 * g + q][4 * h + 3]);
+              float4 v = make_float4(acc[4 * g + q][4 * h + 0], acc[4 * g + q][4 * h + 1], acc[4 * g + q][4 * h + 2],
+                                     acc[4 * g + q][4 * h + 3]);
               if (s > 0) {
                 const float4 prev = *out;
                 v = make_float4(prev.x + v.x, prev.y + v.y, prev.z + v.z, prev.w + v.w);
@@ -361,15 +358,15 @@ cudaError_t launchConfig(const TiledArgs& a, int smCount, cudaStream_t stream) {
   const int kernelActivation = splitRowwise ? static_cast<int>(Activation::Linear) : a.activation;
   const bool vectorY = a.U % 4 == 0 && reinterpret_cast<uintptr_t>(a.y) % 16 == 0;
   tiledKernel<C, kVectorX><<<grid, C::kThreads, 0, stream>>>(a.x, a.kernel, a.bias, a.y, a.M, a.F, a.U, a.paddedU,
-                                                            kernelActivation, vectorY);
+                                                             kernelActivation, vectorY);
   err = cudaGetLastError();
   if (err != cudaSuccess || !splitRowwise) return err;
 
   constexpr int kRowwiseThreads = 256;
   const int64_t rowBlocks = (a.M + kRowwiseThreads / 32 - 1) / (kRowwiseThreads / 32);
   const int64_t maxBlocks = int64_t(smCount) * 8;
-  rowwiseKernel<<<static_cast<unsigned>(rowBlocks < maxBlocks ? rowBlocks : maxBlocks), kRowwiseThreads, 0,
-                  stream>>>(a.y, a.M, a.U, a.activation);
+  rowwiseKernel<<<static_cast<unsigned>(rowBlocks < maxBlocks ? rowBlocks : maxBlocks), kRowwiseThreads, 0, stream>>>(
+      a.y, a.M, a.U, a.activation);
   return cudaGetLastError();
 }
 
@@ -397,11 +394,16 @@ int tiledUnitTile(int U) {
 
 cudaError_t launchTiled(const TiledArgs& a, int smCount, cudaStream_t stream) {
   switch (tiledUnitTile(a.U)) {
-    case 16: return launchForTile<Large16, Small16>(a, smCount, stream);
-    case 32: return launchForTile<Large32, Small32>(a, smCount, stream);
-    case 64: return launchForTile<Large64, Small64>(a, smCount, stream);
-    case 128: return launchForTile<Large128, Small128>(a, smCount, stream);
-    case 256: return launchForTile<Large256, Small256>(a, smCount, stream);
+    case 16:
+      return launchForTile<Large16, Small16>(a, smCount, stream);
+    case 32:
+      return launchForTile<Large32, Small32>(a, smCount, stream);
+    case 64:
+      return launchForTile<Large64, Small64>(a, smCount, stream);
+    case 128:
+      return launchForTile<Large128, Small128>(a, smCount, stream);
+    case 256:
+      return launchForTile<Large256, Small256>(a, smCount, stream);
   }
   return cudaErrorInvalidValue;
 }

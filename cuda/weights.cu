@@ -40,8 +40,7 @@ Status uploadWeights(const float* kernelHost, const float* biasHostOrNull, int F
       for (int f = 0; f < F; ++f)
         std::memcpy(&host[size_t(f) * w.paddedU], kernelHost + size_t(f) * U, size_t(U) * sizeof(float));
     }
-    if (biasHostOrNull)
-      std::memcpy(&host[size_t(w.paddedF) * w.paddedU], biasHostOrNull, size_t(U) * sizeof(float));
+    if (biasHostOrNull) std::memcpy(&host[size_t(w.paddedF) * w.paddedU], biasHostOrNull, size_t(U) * sizeof(float));
 
     const size_t bytes = host.size() * sizeof(float);
     cudaError_t err = cudaMalloc(&w.data, bytes);

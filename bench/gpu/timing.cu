@@ -107,8 +107,8 @@ void benchShape(const BenchShape& s, cudaStream_t stream) {
   CUDA_OK(cudaMemset(copySrc, 1, copyBytes * rotation));
   const Timing copy = timeReps(stream, [&](int rep) {
     const size_t r = size_t(rep) % rotation;
-    CUDA_OK(cudaMemcpyAsync(copyDst + r * copyBytes, copySrc + r * copyBytes, copyBytes, cudaMemcpyDeviceToDevice,
-                            stream));
+    CUDA_OK(
+        cudaMemcpyAsync(copyDst + r * copyBytes, copySrc + r * copyBytes, copyBytes, cudaMemcpyDeviceToDevice, stream));
   });
   CUDA_OK(cudaFree(copySrc));
   CUDA_OK(cudaFree(copyDst));
@@ -188,9 +188,9 @@ int runBench(const std::string& only) {
   cudaStream_t stream;
   CUDA_OK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
   const BenchShape shapes[] = {
-      {1, 1000, 64, 1, 1},     {32, 1000, 64, 1, 1},   {64, 4096, 128, 1, 1},        {1024, 4096, 64, 1, 1},
-      {256, 16384, 64, 1, 1},  {32, 1000, 64, 16, 4},  {8, 512, 256, 64, kSoftmax}, {64, 4096, 128, 16, kSoftmax},
-      {64, 4096, 128, 64, kSoftmax}};
+      {1, 1000, 64, 1, 1},         {32, 1000, 64, 1, 1},          {64, 4096, 128, 1, 1},
+      {1024, 4096, 64, 1, 1},      {256, 16384, 64, 1, 1},        {32, 1000, 64, 16, 4},
+      {8, 512, 256, 64, kSoftmax}, {64, 4096, 128, 16, kSoftmax}, {64, 4096, 128, 64, kSoftmax}};
   for (const BenchShape& s : shapes)
     if (benchLabel(s).find(only) != std::string::npos) benchShape(s, stream);
   if (only.empty() || std::string("host").find(only) != std::string::npos) benchHost();

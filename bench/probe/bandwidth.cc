@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
     rates.push_back(static_cast<double>(count) * 4 / seconds);
   }
   std::sort(rates.begin(), rates.end());
-  std::printf("{\"bytesPerSecond\": %.0f, \"threads\": %d, \"sink\": %lld}\n", rates[rates.size() / 2], tdfast::threadCount(),
-              static_cast<long long>(sink.load()));
+  std::printf("{\"bytesPerSecond\": %.0f, \"threads\": %d, \"sink\": %lld}\n", rates[rates.size() / 2],
+              tdfast::threadCount(), static_cast<long long>(sink.load()));
   return 0;
 }

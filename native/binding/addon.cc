@@ -60,7 +60,8 @@ class Addon : public Napi::Addon<Addon> {
           type != napi_float32_array)
         throwTypeError(info.Env(), std::string(i == 0 ? "a" : "b") + ": expected a Float32Array");
     }
-    return Napi::Boolean::New(env, rangesOverlap(data[0], length[0] * sizeof(float), data[1], length[1] * sizeof(float)));
+    return Napi::Boolean::New(env,
+                              rangesOverlap(data[0], length[0] * sizeof(float), data[1], length[1] * sizeof(float)));
   }
 };
 

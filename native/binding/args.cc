@@ -37,9 +37,8 @@ Float32Arg float32Arg(const Napi::CallbackInfo& info, size_t index, const char* 
       type != napi_float32_array)
     throwTypeError(info.Env(), std::string(name) + ": expected a Float32Array");
   if (length != expectedLength)
-    throwRangeError(info.Env(), std::string(name) + ": expected " + std::to_string(expectedLength) +
-                                    " elements, got " + std::to_string(length) +
-                                    (length == 0 ? " (is its ArrayBuffer detached?)" : ""));
+    throwRangeError(info.Env(), std::string(name) + ": expected " + std::to_string(expectedLength) + " elements, got " +
+                                    std::to_string(length) + (length == 0 ? " (is its ArrayBuffer detached?)" : ""));
   return Float32Arg(value.As<Napi::Object>(), static_cast<float*>(data));
 }
 
@@ -69,7 +68,8 @@ WeightArgs weightArgs(const Napi::CallbackInfo& info) {
   const Float32Arg kernel = float32Arg(info, 0, "kernel", checkedProduct(env, features, units, "kernel"));
   const float* bias = nullptr;
   if (!info[1].IsNull() && !info[1].IsUndefined()) bias = float32Arg(info, 1, "bias", units).Data();
-  return WeightArgs{kernel.Data(), bias, static_cast<int>(features), static_cast<int>(units), static_cast<Activation>(activation)};
+  return WeightArgs{kernel.Data(), bias, static_cast<int>(features), static_cast<int>(units),
+                    static_cast<Activation>(activation)};
 }
 
 }  // namespace tdfast

@@ -58,8 +58,8 @@ inline bool rangesOverlap(const void* a, size_t aBytes, const void* b, size_t bB
   return aBytes > 0 && bBytes > 0 && aStart < bStart + bBytes && bStart < aStart + aBytes;
 }
 
-// A Float32Array argument (its length already checked): its memory, read with one napi_get_typedarray_info call (each call tests
-// the value against every typed-array kind in turn: two calls per array were a third of a small call's N-API
+// A Float32Array argument (its length already checked): its memory, read with one napi_get_typedarray_info call (each
+// call tests the value against every typed-array kind in turn: two calls per array were a third of a small call's N-API
 // cost), and the array itself, to keep alive while an async call uses its memory.
 class Float32Arg {
  public:

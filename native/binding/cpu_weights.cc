@@ -13,7 +13,6 @@ namespace {
 // library makes its own resolved promise for less than the native one costs.
 constexpr double kInlineWork = 1 << 20;
 
-
 struct CallArgs {
   Float32Arg x;
   Float32Arg out;
@@ -40,11 +39,10 @@ CallArgs callArgs(const Napi::CallbackInfo& info, const PackedWeights& weights) 
 }  // namespace
 
 Napi::Function WeightsWrap::Define(Napi::Env env) {
-  return DefineClass(env, "Weights",
-                     {InstanceMethod<&WeightsWrap::Run>("run"),
-                      InstanceMethod<&WeightsWrap::RunSync>("runSync"),
-                      InstanceMethod<&WeightsWrap::Dispose>("dispose"),
-                      InstanceAccessor<&WeightsWrap::Kernels>("kernels")});
+  return DefineClass(
+      env, "Weights",
+      {InstanceMethod<&WeightsWrap::Run>("run"), InstanceMethod<&WeightsWrap::RunSync>("runSync"),
+       InstanceMethod<&WeightsWrap::Dispose>("dispose"), InstanceAccessor<&WeightsWrap::Kernels>("kernels")});
 }
 
 // new Weights(kernel: Float32Array, bias: Float32Array | null, features: number, units: number, activation: number)
@@ -79,10 +77,12 @@ Napi::Value WeightsWrap::Run(const Napi::CallbackInfo& info) {
     float* output = args.out.Data();
     const int64_t rows = args.rows;
     // The job shares the weights (dispose() during the call frees them after it) and references both arrays.
-    return queuePromiseJob(env, "tdfast.cpu", [weights = std::move(weights), input, output, rows] {
-      denseForward(*weights, input, output, rows);
-      return JobOutcome{};
-    }, {static_cast<Napi::Object>(args.x), static_cast<Napi::Object>(args.out)});
+    return queuePromiseJob(env, "tdfast.cpu",
+                           [weights = std::move(weights), input, output, rows] {
+                             denseForward(*weights, input, output, rows);
+                             return JobOutcome{};
+                           },
+                           {static_cast<Napi::Object>(args.x), static_cast<Napi::Object>(args.out)});
   });
 }
 
@@ -93,8 +93,8 @@ Napi::Value WeightsWrap::Dispose(const Napi::CallbackInfo& info) {
 
 Napi::Value WeightsWrap::Kernels(const Napi::CallbackInfo& info) {
   if (!weights_) return info.Env().Null();
-  return Napi::String::New(info.Env(), std::string(weights_->kernels->name) +
-                                           (weights_->usesDotPath() ? "/dot" : "/panel"));
+  return Napi::String::New(info.Env(),
+                           std::string(weights_->kernels->name) + (weights_->usesDotPath() ? "/dot" : "/panel"));
 }
 
 }  // namespace tdfast

@@ -85,8 +85,10 @@ void throwIfFailed(Napi::Env env, const tdcuda::Status& status) {
   throw error;
 }
 
-Napi::Promise queueCuda(Napi::Env env, std::function<tdcuda::Status()> operation, std::initializer_list<napi_value> keepAlive) {
-  return queuePromiseJob(env, "tdfast.cuda", [operation = std::move(operation)] { return cudaOutcome(operation()); }, keepAlive);
+Napi::Promise queueCuda(Napi::Env env, std::function<tdcuda::Status()> operation,
+                        std::initializer_list<napi_value> keepAlive) {
+  return queuePromiseJob(
+      env, "tdfast.cuda", [operation = std::move(operation)] { return cudaOutcome(operation()); }, keepAlive);
 }
 
 Napi::Object cudaExports(Napi::Env env) {

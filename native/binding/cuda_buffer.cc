@@ -15,12 +15,13 @@ constexpr napi_type_tag kBufferTag = {0x7464666173746275ull, 0x6666657263756461u
 }  // namespace
 
 Napi::Function CudaBufferWrap::Define(Napi::Env env) {
-  return DefineClass(env, "Buffer",
-                     {InstanceMethod<&CudaBufferWrap::Upload>("upload"), InstanceMethod<&CudaBufferWrap::UploadSync>("uploadSync"),
-                      InstanceMethod<&CudaBufferWrap::Download>("download"),
-                      InstanceMethod<&CudaBufferWrap::DownloadSync>("downloadSync"),
-                      InstanceMethod<&CudaBufferWrap::Dispose>("dispose"),
-                      InstanceAccessor<&CudaBufferWrap::ByteLength>("byteLength")});
+  return DefineClass(
+      env, "Buffer",
+      {InstanceMethod<&CudaBufferWrap::Upload>("upload"), InstanceMethod<&CudaBufferWrap::UploadSync>("uploadSync"),
+       InstanceMethod<&CudaBufferWrap::Download>("download"),
+       InstanceMethod<&CudaBufferWrap::DownloadSync>("downloadSync"),
+       InstanceMethod<&CudaBufferWrap::Dispose>("dispose"),
+       InstanceAccessor<&CudaBufferWrap::ByteLength>("byteLength")});
 }
 
 // new Buffer(byteLength)
@@ -47,8 +48,8 @@ std::shared_ptr<DeviceMemory> CudaBufferWrap::argument(const Napi::CallbackInfo&
     throwTypeError(info.Env(), std::string(name) + ": expected a cuda Buffer");
   auto memory = Unwrap(value.As<Napi::Object>())->memory(info.Env());
   if (memory->bytes != bytes)
-    throwRangeError(info.Env(), std::string(name) + ": expected a cuda buffer of " + std::to_string(bytes) + " bytes, got " +
-                                    std::to_string(memory->bytes));
+    throwRangeError(info.Env(), std::string(name) + ": expected a cuda buffer of " + std::to_string(bytes) +
+                                    " bytes, got " + std::to_string(memory->bytes));
   return memory;
 }
 

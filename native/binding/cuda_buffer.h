@@ -16,7 +16,8 @@ class CudaBufferWrap : public Napi::ObjectWrap<CudaBufferWrap> {
   explicit CudaBufferWrap(const Napi::CallbackInfo& info);
 
   // The device memory of argument `index`, which must be a live cuda.Buffer of exactly `bytes` bytes.
-  static std::shared_ptr<DeviceMemory> argument(const Napi::CallbackInfo& info, size_t index, const char* name, uint64_t bytes);
+  static std::shared_ptr<DeviceMemory> argument(const Napi::CallbackInfo& info, size_t index, const char* name,
+                                                uint64_t bytes);
 
  private:
   std::shared_ptr<DeviceMemory> memory(Napi::Env env) const;

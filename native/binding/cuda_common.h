@@ -17,7 +17,8 @@ void throwIfFailed(Napi::Env env, const tdcuda::Status& status);
 
 // Queues a CUDA operation (returning a tdcuda::Status) as a promise job; a failed Status rejects like
 // throwIfFailed.
-Napi::Promise queueCuda(Napi::Env env, std::function<tdcuda::Status()> operation, std::initializer_list<napi_value> keepAlive);
+Napi::Promise queueCuda(Napi::Env env, std::function<tdcuda::Status()> operation,
+                        std::initializer_list<napi_value> keepAlive);
 
 // Device memory owned by a Buffer and by the async calls that use it, freed when the last of them lets go.
 struct DeviceMemory {

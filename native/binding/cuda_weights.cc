@@ -8,11 +8,12 @@
 namespace tdfast {
 
 Napi::Function CudaWeightsWrap::Define(Napi::Env env) {
-  return DefineClass(env, "Weights",
-                     {InstanceMethod<&CudaWeightsWrap::Run>("run"), InstanceMethod<&CudaWeightsWrap::RunSync>("runSync"),
-                      InstanceMethod<&CudaWeightsWrap::RunDevice>("runDevice"),
-                      InstanceMethod<&CudaWeightsWrap::RunDeviceSync>("runDeviceSync"),
-                      InstanceMethod<&CudaWeightsWrap::Dispose>("dispose")});
+  return DefineClass(
+      env, "Weights",
+      {InstanceMethod<&CudaWeightsWrap::Run>("run"), InstanceMethod<&CudaWeightsWrap::RunSync>("runSync"),
+       InstanceMethod<&CudaWeightsWrap::RunDevice>("runDevice"),
+       InstanceMethod<&CudaWeightsWrap::RunDeviceSync>("runDeviceSync"),
+       InstanceMethod<&CudaWeightsWrap::Dispose>("dispose")});
 }
 
 // new Weights(kernel, bias | null, features, units, activation): the weights uploaded once.
@@ -67,8 +68,8 @@ Napi::Value CudaWeightsWrap::Device(const Napi::CallbackInfo& info, bool async) 
     auto output = CudaBufferWrap::argument(info, 2, "out", checkedProduct(env, rows, units_, "out") * 4);
     const int activation = activation_;
     auto work = [weights, input, output, rows, activation] {
-      return tdcuda::denseDevice(weights.get(), static_cast<const float*>(input->pointer), static_cast<float*>(output->pointer),
-                                 rows, activation);
+      return tdcuda::denseDevice(weights.get(), static_cast<const float*>(input->pointer),
+                                 static_cast<float*>(output->pointer), rows, activation);
     };
     if (async) return queueCuda(env, work, {info.This()});
     throwIfFailed(env, work());

@@ -40,8 +40,9 @@ napi_value errorValue(napi_env env, const JobOutcome& outcome) {
   if (napi_create_string_utf8(env, outcome.code.c_str(), NAPI_AUTO_LENGTH, &code) != napi_ok ||
       napi_create_string_utf8(env, outcome.message.c_str(), NAPI_AUTO_LENGTH, &message) != napi_ok)
     return nullptr;
-  const napi_status made = outcome.kind == JobOutcome::Kind::RangeError ? napi_create_range_error(env, code, message, &error)
-                                                                        : napi_create_error(env, code, message, &error);
+  const napi_status made = outcome.kind == JobOutcome::Kind::RangeError
+                               ? napi_create_range_error(env, code, message, &error)
+                               : napi_create_error(env, code, message, &error);
   if (made != napi_ok) return nullptr;
   if (outcome.numberName != nullptr) {
     napi_value number = nullptr;

@@ -29,7 +29,8 @@ bool cpuSupports(const KernelTable& table) {
 // Best first.
 const KernelTable* const kAllTables[] = {
 #if defined(TDF_HAVE_X86_KERNELS)
-    &kAvx512Kernels, &kAvx2Kernels,
+    &kAvx512Kernels,
+    &kAvx2Kernels,
 #endif
     &kGenericKernels,
 };

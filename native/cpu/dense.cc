@@ -17,8 +17,8 @@ constexpr int64_t kRowBlock = 16;
 
 }  // namespace
 
-PackedWeights packWeights(const float* kernel, const float* biasOrNull, int features, int units,
-                          Activation activation, const KernelTable& kernels) {
+PackedWeights packWeights(const float* kernel, const float* biasOrNull, int features, int units, Activation activation,
+                          const KernelTable& kernels) {
   PackedWeights w;
   w.features = features;
   w.units = units;

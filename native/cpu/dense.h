@@ -43,8 +43,8 @@ struct PackedWeights {
 // The dot path handles up to this many units; beyond it the register-blocked panel kernel wins.
 constexpr int kDotPathMaxUnits = 4;
 
-PackedWeights packWeights(const float* kernel, const float* biasOrNull, int features, int units,
-                          Activation activation, const KernelTable& kernels);
+PackedWeights packWeights(const float* kernel, const float* biasOrNull, int features, int units, Activation activation,
+                          const KernelTable& kernels);
 
 // Whole computation; splits rows over the thread pool when the input is large enough to pay for it.
 void denseForward(const PackedWeights& weights, const float* x, float* y, int64_t rows);

@@ -25,9 +25,13 @@ namespace tdfast {
 namespace TDF_ISA {
 
 template <class T>
-constexpr T minOf(T a, T b) { return b < a ? b : a; }
+constexpr T minOf(T a, T b) {
+  return b < a ? b : a;
+}
 template <class T>
-constexpr T maxOf(T a, T b) { return a < b ? b : a; }
+constexpr T maxOf(T a, T b) {
+  return a < b ? b : a;
+}
 
 // e^x, Cephes-style range reduction with a degree-6 polynomial (about 2 ulp). NaN stays NaN, large inputs give
 // +inf and very negative ones 0, as expf does; V::scale2 applies 2^n so that n = 128 and subnormal results
@@ -56,7 +60,8 @@ inline typename V::Reg activateV(Activation act, typename V::Reg x) {
   const R zero = V::zero();
   const R one = V::set1(1.0f);
   switch (act) {
-    case Activation::Sigmoid: return V::recip(V::add(one, expV<V>(V::sub(zero, x))));
+    case Activation::Sigmoid:
+      return V::recip(V::add(one, expV<V>(V::sub(zero, x))));
     case Activation::HardSigmoid: {
       R t = V::mul(V::add(x, V::set1(3.0f)), V::set1(1.0f / 6.0f));
       return V::whereLess(t, zero, zero, V::whereGreater(t, one, one, t));
@@ -76,21 +81,28 @@ inline typename V::Reg activateV(Activation act, typename V::Reg x) {
       const R small = V::fma(V::mul(p, z), x, x);
       return V::whereLess(V::abs(x), V::set1(0.625f), small, large);
     }
-    case Activation::Relu: return V::whereLess(x, zero, zero, x);
+    case Activation::Relu:
+      return V::whereLess(x, zero, zero, x);
     case Activation::Relu6: {
       const R six = V::set1(6.0f);
       return V::whereLess(x, zero, zero, V::whereGreater(x, six, six, x));
     }
-    case Activation::LeakyRelu: return V::whereLess(x, zero, V::mul(x, V::set1(kLeakyReluSlope)), x);
-    case Activation::Elu: return V::whereLess(x, zero, V::sub(expV<V>(x), one), x);
+    case Activation::LeakyRelu:
+      return V::whereLess(x, zero, V::mul(x, V::set1(kLeakyReluSlope)), x);
+    case Activation::Elu:
+      return V::whereLess(x, zero, V::sub(expV<V>(x), one), x);
     case Activation::Selu: {
       R negative = V::mul(V::set1(kSeluAlpha), V::sub(expV<V>(x), one));
       return V::mul(V::set1(kSeluScale), V::whereLess(x, zero, negative, x));
     }
-    case Activation::Silu: return V::mul(x, V::recip(V::add(one, expV<V>(V::sub(zero, x)))));
-    case Activation::Softsign: return V::div(x, V::add(one, V::abs(x)));
-    case Activation::Exponential: return expV<V>(x);
-    default: return x;  // Linear; the rest go through the scalar definitions
+    case Activation::Silu:
+      return V::mul(x, V::recip(V::add(one, expV<V>(V::sub(zero, x)))));
+    case Activation::Softsign:
+      return V::div(x, V::add(one, V::abs(x)));
+    case Activation::Exponential:
+      return expV<V>(x);
+    default:
+      return x;  // Linear; the rest go through the scalar definitions
   }
 }
 
@@ -169,8 +181,10 @@ void softmaxRow(float* row, int units, bool logarithm) {
     sumTail += e;
   }
   const float sum = V::sum(sumV) + sumTail;
-  if (logarithm) subtractTwice<V>(row, units, rowMax, logf(sum));
-  else scaleRow<V>(row, units, 1.0f / sum);
+  if (logarithm)
+    subtractTwice<V>(row, units, rowMax, logf(sum));
+  else
+    scaleRow<V>(row, units, 1.0f / sum);
 }
 
 template <class V>
@@ -253,7 +267,7 @@ int64_t gemvShifted(const PackedWeights& w, const float* x, float* y, int64_t be
   const R firstWeights = V::loadAligned(shifted);
   const R lastWeights = V::loadAligned(shifted + inner * V::kWidth);
   const float* register0 = x + begin * static_cast<int64_t>(F) - shift;  // aligned
-  R shared = V::loadAlignedMasked(register0, own);  // the lanes before x[begin * F] are not read
+  R shared = V::loadAlignedMasked(register0, own);                       // the lanes before x[begin * F] are not read
   int64_t m = begin;
   for (; m + kRows <= end; m += kRows) {
     R acc[kRows];
@@ -308,7 +322,10 @@ void gemvRows(const PackedWeights& w, const float* x, float* y, int64_t begin, i
       for (int r = 0; r < kRows; ++r) acc[r] = V::fma(V::loadN(xRow[r] + f, n), wv, acc[r]);
     }
     const R sums = V::add(V::sumRows(acc), bias);
-    if (rows == kRows) V::store(y + m, sums); else V::storeN(y + m, sums, rows);
+    if (rows == kRows)
+      V::store(y + m, sums);
+    else
+      V::storeN(y + m, sums, rows);
   }
 }
 
@@ -352,7 +369,10 @@ void panelRows(const PackedWeights& w, const float* x, float* y, int64_t begin, 
         for (int r = 0; r < rows; ++r) {
           float* out = y + (m + r) * static_cast<int64_t>(U) + column;
           const R v = V::add(acc[r][j], b);
-          if (n == V::kWidth) V::store(out, v); else V::storeN(out, v, n);
+          if (n == V::kWidth)
+            V::store(out, v);
+          else
+            V::storeN(out, v, n);
         }
       }
     }

@@ -48,7 +48,8 @@ struct Vec {
                                 _mm256_permute2f128_ps(acc[2 * i], acc[2 * i + 1], 0x31));
     const Reg u = _mm256_add_ps(_mm256_unpacklo_ps(halves[0], halves[1]), _mm256_unpackhi_ps(halves[0], halves[1]));
     const Reg v = _mm256_add_ps(_mm256_unpacklo_ps(halves[2], halves[3]), _mm256_unpackhi_ps(halves[2], halves[3]));
-    const Reg sums = _mm256_add_ps(_mm256_shuffle_ps(u, v, _MM_SHUFFLE(1, 0, 1, 0)), _mm256_shuffle_ps(u, v, _MM_SHUFFLE(3, 2, 3, 2)));
+    const Reg sums = _mm256_add_ps(_mm256_shuffle_ps(u, v, _MM_SHUFFLE(1, 0, 1, 0)),
+                                   _mm256_shuffle_ps(u, v, _MM_SHUFFLE(3, 2, 3, 2)));
     // lane 4k + j of `sums` holds row 2j + k
     return _mm256_permutevar8x32_ps(sums, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
   }
@@ -63,7 +64,9 @@ struct Vec {
     return _mm256_mul_ps(_mm256_mul_ps(p, exp2i(half)), exp2i(_mm256_sub_ps(n, half)));
   }
   static Reg whereLess(Reg a, Reg b, Reg t, Reg f) { return _mm256_blendv_ps(f, t, _mm256_cmp_ps(a, b, _CMP_LT_OQ)); }
-  static Reg whereGreater(Reg a, Reg b, Reg t, Reg f) { return _mm256_blendv_ps(f, t, _mm256_cmp_ps(a, b, _CMP_GT_OQ)); }
+  static Reg whereGreater(Reg a, Reg b, Reg t, Reg f) {
+    return _mm256_blendv_ps(f, t, _mm256_cmp_ps(a, b, _CMP_GT_OQ));
+  }
 };
 
 }  // namespace avx2

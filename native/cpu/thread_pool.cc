@@ -128,7 +128,8 @@ class PostedJob {
     state_.store(generation << 32 | kNextChunk | static_cast<uint64_t>(job.chunkCount), std::memory_order_seq_cst);
     afterPublish();
     int64_t chunk = 0;
-    do chunks_.run(chunk, completion_); while (claim(chunk));
+    do chunks_.run(chunk, completion_);
+    while (claim(chunk));
     completion_.wait(job.chunkCount);
     owned_.store(false, std::memory_order_release);
   }
@@ -159,7 +160,8 @@ class PostedJob {
     uint64_t state = state_.load(std::memory_order_acquire);
     for (;;) {
       if (nextChunk(state) >= chunkCount(state)) return false;
-      if (state_.compare_exchange_weak(state, state + kNextChunk, std::memory_order_acq_rel, std::memory_order_acquire)) {
+      if (state_.compare_exchange_weak(state, state + kNextChunk, std::memory_order_acq_rel,
+                                       std::memory_order_acquire)) {
         chunk = static_cast<int64_t>(nextChunk(state));
         return true;
       }
@@ -225,15 +227,19 @@ class Pool {
   void loop() {
     uint64_t seen = queued_.load(std::memory_order_acquire);
     for (;;) {
-      spinUntil([&] {
-        return posted_.claimable() || queued_.load(std::memory_order_acquire) != seen || stopping_.load(std::memory_order_relaxed);
-      }, kSpin);
+      spinUntil(
+          [&] {
+            return posted_.claimable() || queued_.load(std::memory_order_acquire) != seen ||
+                   stopping_.load(std::memory_order_relaxed);
+          },
+          kSpin);
       if (posted_.help()) continue;
       std::shared_ptr<QueuedJob> job;
       {
         std::unique_lock<std::mutex> lock(mutex_);
         const auto hasWork = [&] {
-          while (!queue_.empty() && queue_.front()->nextChunk.load(std::memory_order_relaxed) >= queue_.front()->chunks.chunkCount)
+          while (!queue_.empty() &&
+                 queue_.front()->nextChunk.load(std::memory_order_relaxed) >= queue_.front()->chunks.chunkCount)
             queue_.pop_front();  // every chunk of it is taken: its owner waits for the rest
           return stopping_.load(std::memory_order_relaxed) || !queue_.empty() || posted_.claimable();
         };
@@ -256,8 +262,8 @@ class Pool {
   std::deque<std::shared_ptr<QueuedJob>> queue_;
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::atomic<bool> stopping_{false};  // set under mutex_ for the waiters; read without it by spinners
-  std::atomic<uint64_t> queued_{0};    // jobs ever queued: spinning workers watch it change
+  std::atomic<bool> stopping_{false};         // set under mutex_ for the waiters; read without it by spinners
+  std::atomic<uint64_t> queued_{0};           // jobs ever queued: spinning workers watch it change
   alignas(64) std::atomic<int> sleeping_{0};  // workers blocked on wake_, so run() can skip the notify
   std::atomic<bool> wakeSent_{false};         // a notify is on its way to the sleepers (written under mutex_)
 };

@@ -5,15 +5,15 @@
 namespace tdfast {
 namespace codes {
 
-constexpr const char* kInvalidType = "ERR_TDFAST_INVALID_TYPE";      // TypeError: an argument of the wrong type
-constexpr const char* kInvalidSize = "ERR_TDFAST_INVALID_SIZE";      // RangeError: a wrong shape, length or size
-constexpr const char* kInvalidValue = "ERR_TDFAST_INVALID_VALUE";    // RangeError: a value out of its set or range
-constexpr const char* kDisposed = "ERR_TDFAST_DISPOSED";             // Error: a disposed layer, weights or buffer
-constexpr const char* kOutOfMemory = "ERR_TDFAST_OUT_OF_MEMORY";     // RangeError: an allocation failed
+constexpr const char* kInvalidType = "ERR_TDFAST_INVALID_TYPE";         // TypeError: an argument of the wrong type
+constexpr const char* kInvalidSize = "ERR_TDFAST_INVALID_SIZE";         // RangeError: a wrong shape, length or size
+constexpr const char* kInvalidValue = "ERR_TDFAST_INVALID_VALUE";       // RangeError: a value out of its set or range
+constexpr const char* kDisposed = "ERR_TDFAST_DISPOSED";                // Error: a disposed layer, weights or buffer
+constexpr const char* kOutOfMemory = "ERR_TDFAST_OUT_OF_MEMORY";        // RangeError: an allocation failed
 constexpr const char* kUnavailable = "ERR_TDFAST_BACKEND_UNAVAILABLE";  // Error: the backend asked for cannot run here
-constexpr const char* kCuda = "ERR_TDFAST_CUDA";                     // Error: a CUDA call failed (cudaError set)
-constexpr const char* kOnnx = "ERR_TDFAST_ONNX";                     // Error: onnxruntime-node failed
-constexpr const char* kInternal = "ERR_TDFAST_INTERNAL";             // Error: an unexpected native failure
+constexpr const char* kCuda = "ERR_TDFAST_CUDA";                        // Error: a CUDA call failed (cudaError set)
+constexpr const char* kOnnx = "ERR_TDFAST_ONNX";                        // Error: onnxruntime-node failed
+constexpr const char* kInternal = "ERR_TDFAST_INTERNAL";                // Error: an unexpected native failure
 
 }  // namespace codes
 }  // namespace tdfast

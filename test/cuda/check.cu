@@ -56,9 +56,8 @@ bool report(const Problem& p, const char* path, const tdcuda::Status& status, co
   const bool ok = status.ok() && c.ok();
   if (!ok) {
     ++failures;
-    std::printf("FAIL %-8s (M=%lld F=%d U=%d %s) %s %s %s\n", path, (long long)p.M, p.F, p.U,
-                kActivationNames[p.act], status.ok() ? "" : status.message.c_str(), c.summary().c_str(),
-                c.firstBad.c_str());
+    std::printf("FAIL %-8s (M=%lld F=%d U=%d %s) %s %s %s\n", path, (long long)p.M, p.F, p.U, kActivationNames[p.act],
+                status.ok() ? "" : status.message.c_str(), c.summary().c_str(), c.firstBad.c_str());
   }
   return ok;
 }
@@ -188,9 +187,9 @@ int runCorrect() {
     int64_t M;
     int F, U;
   };
-  const Shape shapes[] = {{1000, 64, 1}, {37, 1, 1},     {1001, 3, 1},   {513, 4096, 1},  {257, 5, 2},
+  const Shape shapes[] = {{1000, 64, 1}, {37, 1, 1},     {1001, 3, 1},    {513, 4096, 1}, {257, 5, 2},
                           {1000, 64, 7}, {1000, 64, 16}, {333, 130, 130}, {512, 256, 64}, {64, 4096, 130},
-                          {0, 64, 1},    {1000, 12, 4},  {300, 2000, 8}, {77, 33, 300}};
+                          {0, 64, 1},    {1000, 12, 4},  {300, 2000, 8},  {77, 33, 300}};
   for (const Shape& s : shapes) checkShape(s.M, s.F, s.U, all, rng);
   checkShape(5, 7, 4096, {kSoftmax, kLogSoftmax, 1}, rng);
   // Several staging chunks and workers on the host path, odd sizes.

@@ -20,20 +20,20 @@
 #include "../../cuda/tdcuda.h"
 #include "../../native/shared/activation.h"
 
-#define CUDA_OK(call)                                                                                     \
-  do {                                                                                                    \
-    cudaError_t err_ = (call);                                                                            \
-    if (err_ != cudaSuccess) {                                                                            \
+#define CUDA_OK(call)                                                                                    \
+  do {                                                                                                   \
+    cudaError_t err_ = (call);                                                                           \
+    if (err_ != cudaSuccess) {                                                                           \
       std::fprintf(stderr, "FATAL %s:%d %s: %s\n", __FILE__, __LINE__, #call, cudaGetErrorString(err_)); \
-      std::exit(1);                                                                                       \
-    }                                                                                                     \
+      std::exit(1);                                                                                      \
+    }                                                                                                    \
   } while (0)
 
 namespace {
 
 const char* const kActivationNames[tdfast::kActivationCount] = {
-    "linear", "sigmoid", "hard_sigmoid", "tanh",     "relu",        "relu6",       "leaky_relu", "elu",        "selu",
-    "gelu",   "silu",    "softplus",     "softsign", "exponential", "mish",        "softmax",    "log_softmax"};
+    "linear", "sigmoid", "hard_sigmoid", "tanh",     "relu",        "relu6", "leaky_relu", "elu",        "selu",
+    "gelu",   "silu",    "softplus",     "softsign", "exponential", "mish",  "softmax",    "log_softmax"};
 constexpr int kSoftmax = static_cast<int>(tdfast::Activation::Softmax);
 constexpr int kLogSoftmax = static_cast<int>(tdfast::Activation::LogSoftmax);
 constexpr uint32_t kPoisonBits = 0xFFBADBADu;  // a NaN the GPU never produces (its NaN is 0x7FFFFFFF)
@@ -53,25 +53,40 @@ double softplusRef(double x) { return (x > 0 ? x : 0) + std::log1p(std::exp(-std
 double activationRef(int act, double x) {
   using A = tdfast::Activation;
   switch (static_cast<A>(act)) {
-    case A::Linear: return x;
-    case A::Sigmoid: return 1 / (1 + std::exp(-x));
+    case A::Linear:
+      return x;
+    case A::Sigmoid:
+      return 1 / (1 + std::exp(-x));
     case A::HardSigmoid: {
       const double t = (x + 3) / 6;
       return t < 0 ? 0 : (t > 1 ? 1 : t);
     }
-    case A::Tanh: return std::tanh(x);
-    case A::Relu: return x < 0 ? 0 : x;
-    case A::Relu6: return x < 0 ? 0 : (x > 6 ? 6 : x);
-    case A::LeakyRelu: return x < 0 ? double(tdfast::kLeakyReluSlope) * x : x;
-    case A::Elu: return x < 0 ? std::expm1(x) : x;
-    case A::Selu: return double(tdfast::kSeluScale) * (x < 0 ? double(tdfast::kSeluAlpha) * std::expm1(x) : x);
-    case A::Gelu: return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
-    case A::Silu: return x / (1 + std::exp(-x));
-    case A::Softplus: return softplusRef(x);
-    case A::Softsign: return x / (1 + std::fabs(x));
-    case A::Exponential: return std::exp(x);
-    case A::Mish: return x * std::tanh(softplusRef(x));
-    default: return x;
+    case A::Tanh:
+      return std::tanh(x);
+    case A::Relu:
+      return x < 0 ? 0 : x;
+    case A::Relu6:
+      return x < 0 ? 0 : (x > 6 ? 6 : x);
+    case A::LeakyRelu:
+      return x < 0 ? double(tdfast::kLeakyReluSlope) * x : x;
+    case A::Elu:
+      return x < 0 ? std::expm1(x) : x;
+    case A::Selu:
+      return double(tdfast::kSeluScale) * (x < 0 ? double(tdfast::kSeluAlpha) * std::expm1(x) : x);
+    case A::Gelu:
+      return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+    case A::Silu:
+      return x / (1 + std::exp(-x));
+    case A::Softplus:
+      return softplusRef(x);
+    case A::Softsign:
+      return x / (1 + std::fabs(x));
+    case A::Exponential:
+      return std::exp(x);
+    case A::Mish:
+      return x * std::tanh(softplusRef(x));
+    default:
+      return x;
   }
 }
 
@@ -209,10 +224,11 @@ void fillDevice(float* x, uint64_t n, uint64_t seed) {
 // Prints what probe() found; 0 when the device is usable, else 2 (the harnesses' exit status).
 int runProbe() {
   const tdcuda::DeviceInfo info = tdcuda::probe();
-  std::printf("probe: available=%d reason=\"%s\" name=\"%s\" cc=%d.%d mem=%.1f GB SMs=%d driver=%d runtime=%d "
-              "devices=%d\n",
-              info.available, info.reason.c_str(), info.name.c_str(), info.major, info.minor, info.totalMem / 1e9,
-              info.multiProcessorCount, info.driverVersion, info.runtimeVersion, info.deviceCount);
+  std::printf(
+      "probe: available=%d reason=\"%s\" name=\"%s\" cc=%d.%d mem=%.1f GB SMs=%d driver=%d runtime=%d "
+      "devices=%d\n",
+      info.available, info.reason.c_str(), info.name.c_str(), info.major, info.minor, info.totalMem / 1e9,
+      info.multiProcessorCount, info.driverVersion, info.runtimeVersion, info.deviceCount);
   return info.available ? 0 : 2;
 }
 
