@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 # The thread pool under ThreadSanitizer first: its lock-free hand-over is where a data race would hide.
 mkdir -p build-sanitize
-g++ -std=c++17 -O1 -g -fsanitize=thread test/native/pool-stress.cc native/thread_pool.cc -lpthread \
+g++ -std=c++17 -O1 -g -fsanitize=thread test/native/pool-stress.cc native/cpu/thread_pool.cc -lpthread \
   -o build-sanitize/pool-stress
 TSAN_OPTIONS="halt_on_error=1" TDFAST_THREADS=3 build-sanitize/pool-stress
 
