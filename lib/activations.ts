@@ -1,4 +1,4 @@
-// Keras 3 activation names, and the ids the native and CUDA kernels know them by (native/activation.h).
+// Keras 3 activation names, and the ids the native and CUDA kernels know them by (native/shared/activation.h).
 
 export const ACTIVATIONS = [
   "linear",

@@ -4,7 +4,7 @@
 import { types } from "node:util";
 
 /**
- * The stable `code` of every error tdfast throws; native/error_codes.h lists the same strings for the addon
+ * The stable `code` of every error tdfast throws; native/shared/error_codes.h lists the same strings for the addon
  * (test/error-codes.test.mjs keeps the two lists equal).
  */
 export const ERROR_CODES = [

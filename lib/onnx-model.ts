@@ -4,7 +4,7 @@
 //   x [rows, F] ─ MatMul(kernel [F, U]) ─ Add(bias [U]) ─ activation ─ y [rows, U]
 //
 // Each activation is the ONNX operator (or the few operators) with exactly the Keras 3 definition of
-// native/activation.h.
+// native/shared/activation.h.
 
 import { join } from "node:path";
 

@@ -5,6 +5,7 @@ import { types } from "node:util";
 import { newDeviceBuffer } from "./backends/cuda.js";
 import type { BackendName, Device } from "./backends/types.js";
 import type { NativeCudaBuffer } from "./binding.js";
+import { checkAsyncBuffer, pinForAsync } from "./buffers.js";
 import { disposed, invalidSize, invalidType, invalidValue, withCode } from "./errors.js";
 import { readOptionsObject } from "./options.js";
 
@@ -65,14 +66,23 @@ export class Tensor implements TensorLike {
   static ofResult(data: Float32Array, shape: readonly number[], backend: BackendName): Tensor {
     trustedDevice = "cpu";
     trustedHost = data;
-    return new Tensor(data, shape, backend);
+    try {
+      return new Tensor(data, shape, backend);
+    } finally {
+      trustedDevice = trustedHost = trustedBuffer = undefined; // also when the call failed before the constructor ran
+    }
   }
 
   /** @internal a tensor over device memory that it now owns. */
   static onDevice(buffer: NativeCudaBuffer, shape: readonly number[], backend?: BackendName): Tensor {
+    const ownShape = [...shape]; // before the trusted state is set: copying may run a patched iterator
     trustedDevice = "cuda";
     trustedBuffer = buffer;
-    return new Tensor(EMPTY, [...shape], backend);
+    try {
+      return new Tensor(EMPTY, ownShape, backend);
+    } finally {
+      trustedDevice = trustedHost = trustedBuffer = undefined;
+    }
   }
 
   /** The host values. A cuda tensor has none here: use `await read()` or `await to("cpu")`. */
@@ -100,9 +110,13 @@ export class Tensor implements TensorLike {
     if (device !== "cpu" && device !== "cuda") throw invalidValue("device", 'one of "cpu", "cuda"', device);
     if (device === this.device) return this;
     if (device === "cpu") return new Tensor(await this.read(), this.shape, this.backend);
+    const data = this.data;
+    checkAsyncBuffer("data", data);
     const buffer = newDeviceBuffer(this.size * 4);
     try {
-      await buffer.upload(this.data);
+      const upload = buffer.upload(data);
+      pinForAsync(data); // the upload reads it on a libuv thread after this returns
+      await upload;
     } catch (error) {
       buffer.dispose();
       throw error;

@@ -4,22 +4,12 @@ import type { Activation, CanonicalActivation } from "./activations.js";
 import { newDeviceBuffer } from "./backends/cuda.js";
 import { type BackendChoice, resolveBackend } from "./backends/index.js";
 import type { Backend, BackendName, PreparedDense } from "./backends/types.js";
+import { checkAsyncBuffer, pinForAsync } from "./buffers.js";
 import { disposed, invalidSize, invalidType, invalidValue, withCode } from "./errors.js";
 import { readOptionsObject } from "./options.js";
 import { allocateOutput } from "./output.js";
 import { Tensor, type TensorLike } from "./tensor.js";
-import {
-  checkAsyncBuffer,
-  type Input,
-  type KernelArg,
-  pinForAsync,
-  readActivation,
-  readBackend,
-  readBias,
-  readInput,
-  readKernel,
-  readOut,
-} from "./validate.js";
+import { type Input, type KernelArg, readActivation, readBackend, readBias, readInput, readKernel, readOut } from "./validate.js";
 
 export interface TimeDenseOptions {
   /** Keras layout [features, units]: a tensor, or a flat Float32Array of features×units values. */

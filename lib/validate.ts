@@ -2,7 +2,6 @@
 // a wrong type is a TypeError, a wrong shape, length, size or value a RangeError.
 
 import { types } from "node:util";
-import { markAsUntransferable } from "node:worker_threads";
 
 import { ACTIVATIONS, type CanonicalActivation, lookupActivation } from "./activations.js";
 import { BACKEND_CHOICES, type BackendChoice } from "./backends/index.js";
@@ -158,32 +157,4 @@ export function readOut(out: unknown, outputShape: readonly number[], input: Flo
   if (size > 0 && input.length > 0 && sharesMemory(data, input))
     throw invalidSize("out", "overlaps the memory of x; pass a separate buffer");
   return data;
-}
-
-/**
- * Makes a host array safe to hand to a call that runs on after this function returns (an async call on a
- * worker thread, or the onnx backend's slices), before the call starts:
- * - a resizable ArrayBuffer is refused: it could shrink (resize()) while the call reads or writes it;
- * - see pinForAsync for what happens after.
- */
-export function checkAsyncBuffer(argument: string, data: Float32Array): void {
-  const buffer = data.buffer as ArrayBuffer & { resizable?: boolean };
-  if (buffer.resizable === true)
-    throw invalidValue(
-      argument,
-      "a Float32Array over a fixed-length ArrayBuffer in an async call (a resizable one could shrink while the call runs; use the Sync API or copy it)",
-      "one over a resizable ArrayBuffer",
-    );
-}
-
-/**
- * Called right after an async call on another thread has started (no JavaScript has run since): marks the
- * ArrayBuffer behind `data` untransferable (node:worker_threads markAsUntransferable), so that it can never be detached while
- * the call still reads or writes it. The mark is permanent (Node has no way to lift it): afterwards, putting
- * that buffer in a transfer list throws a DataCloneError (Node 22 and later) or copies it (Node 20). A
- * SharedArrayBuffer needs none: it can be neither transferred nor shrunk.
- */
-export function pinForAsync(data: Float32Array): void {
-  const buffer = data.buffer;
-  if (!types.isSharedArrayBuffer(buffer)) markAsUntransferable(buffer);
 }

@@ -161,3 +161,30 @@ test("the cpu backend marks x and out untransferable only once a call runs on af
   }
   t.true(["copied", "DataCloneError"].includes(outcome), `a large call's buffer is marked (${outcome})`);
 });
+
+test("an onnx call whose out (computed in scratch memory) is detached at any point rejects with a code", async (t) => {
+  if (!availableBackends.includes("onnx")) return t.fail("the onnx backend is not available");
+  const layer = new TimeDense({ kernel, backend: "onnx" });
+  await layer.apply({ data: new Float32Array(4 * F), shape: [4, F] }); // session ready
+  const outcomes = new Set();
+  for (let depth = 0; depth < 30; depth++) {
+    const out = vm.runInNewContext("new Float32Array(n)", { n: 4 * U }); // another realm: copied back after the run
+    const pending = layer.apply({ data: new Float32Array(4 * F).fill(1), shape: [4, F] }, { out });
+    let later = Promise.resolve();
+    for (let i = 0; i < depth; i++) later = later.then(() => undefined);
+    later.then(() => structuredClone(out.buffer, { transfer: [out.buffer] }));
+    try {
+      await pending;
+      outcomes.add("resolved before the transfer");
+    } catch (error) {
+      const { code, message } = /** @type {{ code?: string, message: string }} */ (error);
+      outcomes.add(`${code} ${message}`);
+    }
+  }
+  for (const outcome of outcomes)
+    t.true(
+      outcome === "resolved before the transfer" ||
+        outcome === "ERR_TDFAST_INVALID_VALUE out: its ArrayBuffer was detached while the call ran",
+      outcome,
+    );
+});

@@ -16,7 +16,7 @@ const ENTRY = new URL("../dist/esm/index.mjs", import.meta.url).href;
 
 /** @typedef {Error & { code?: string, cause?: Error }} CodedError */
 
-test("lib/errors.ts and native/error_codes.h list the same codes", (t) => {
+test("lib/errors.ts and native/shared/error_codes.h list the same codes", (t) => {
   const header = readFileSync(new URL("../native/shared/error_codes.h", import.meta.url), "utf8");
   const native = [...header.matchAll(/constexpr const char\* k\w+ = "(ERR_TDFAST_\w+)";/g)].map((match) => match[1]);
   t.true(native.length >= 9);
@@ -98,6 +98,13 @@ test("the native layer checks what memory safety needs on its own, with codes", 
   t.is(binding.sharesMemory(new Float32Array(sab, 0, 4), new Float32Array(twin, 16, 4)), false);
   weights.dispose();
   t.throws(() => weights.runSync(new Float32Array(8), 2, new Float32Array(4)), { code: "ERR_TDFAST_DISPOSED" });
+  // A build with CUDA has cuda.Buffer even without a GPU: its size check comes before any device call.
+  if (binding.cuda.Buffer)
+    t.throws(() => new binding.cuda.Buffer(6), {
+      instanceOf: RangeError,
+      message: "byteLength: expected a multiple of 4, got 6",
+      code: "ERR_TDFAST_INVALID_SIZE",
+    });
 });
 
 test("argument errors from the library carry their codes too", (t) => {

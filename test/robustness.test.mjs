@@ -119,6 +119,12 @@ if (!cpu.available) {
       t.regex(outcome.result.cpu.reason, /TDFAST_THREADS: expected a whole number of threads from 1/);
     });
 
+  test("TDFAST_THREADS is read once, at load", (t) => {
+    const outcome = run("threadsReadOnce", { env: { TDFAST_THREADS: "3" } });
+    survived(t, outcome);
+    t.deepEqual(outcome.result, { threads: 3, value: 32 });
+  });
+
   test("TDFAST_THREADS is capped at 4x the usable cores; the default is the cores this process may use", (t) => {
     t.is(usable, availableParallelism(), "the default follows the CPU affinity mask");
     t.is(run("threads", { env: { TDFAST_THREADS: "3" } }).result.threads, 3);

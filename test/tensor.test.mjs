@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import test from "ava";
 
-import { backends, Tensor, tensor } from "../dist/esm/index.mjs";
+import { backends, Tensor, TimeDense, tensor } from "../dist/esm/index.mjs";
 
 // Called with wrong arguments on purpose: these tests check the runtime errors, so the calls go around the types.
 const untypedTensor = /** @type {any} */ (tensor);
@@ -100,4 +100,45 @@ test("the published types leave out the library's internals", (t) => {
   for (const internal of ["ofResult", "onDevice", "deviceBuffer", "TrustedInit", "holds(", "kernelBytes", "run(input"])
     t.false(types.includes(internal), `${internal} appears in the published types`);
   t.true(types.includes("applySync("), "the public API is there");
+});
+
+test("a result tensor whose construction fails (stack exhaustion) leaves no state that lets new Tensor skip its checks", (t) => {
+  const layer = new TimeDense({
+    kernel: { data: new Float32Array(4).fill(1), shape: [2, 2] },
+    backend: backends().cpu.available ? "cpu" : "auto",
+  });
+  const x = { data: new Float32Array(4).fill(1), shape: [2, 2] };
+  /** @type {unknown[]} */
+  const wrong = [];
+  // At every depth near the stack's end, a library call may overflow between setting and reading the
+  // constructor's trusted state; a public construction right after must still check its arguments.
+  const probe = () => {
+    const mine = new Float32Array(6);
+    try {
+      const tensor = new Tensor(mine, [2, 3]);
+      if (tensor.data !== mine) wrong.push(tensor.shape);
+    } catch {
+      // the stack is exhausted here too
+    }
+  };
+  /** @param {number} depth */
+  const recurse = (depth) => {
+    try {
+      recurse(depth + 1);
+    } catch {
+      // unwinding from the stack's end
+    }
+    probe();
+    try {
+      layer.applySync(x);
+    } catch {
+      // overflowed inside the library
+    }
+  };
+  // Frames of varying size before the recursion move the point of overflow across the library's code.
+  /** @param {number} k @param {...number} rest */
+  const pad = (k, ...rest) => (k > 0 ? pad(k - 1, ...rest) : recurse(0));
+  for (let i = 0; i < 2000 && wrong.length === 0; i++) pad(i % 7, ...new Array(i % 40).fill(0));
+  t.deepEqual(wrong, []);
+  t.throws(() => new Tensor(new Float32Array(6), [5]), { instanceOf: RangeError });
 });

@@ -135,7 +135,10 @@ function prepare(spec: DenseSpec): PreparedDense {
             checkAttached(cause); // onnxruntime refuses an array whose buffer was detached: say so
             throw onnxFailure(`onnxruntime failed: ${firstLine(cause)}`, cause);
           }
-          if (!writesInPlace) outSlice.set(target);
+          if (!writesInPlace) {
+            checkAttached(); // the program ran while onnxruntime's run resolved
+            outSlice.set(target);
+          }
           if (count === sliceRows && performance.now() - began < SLICE_MS / 2) sliceRows *= 2;
           start += count;
         }

@@ -28,12 +28,12 @@ class Addon : public Napi::Addon<Addon> {
       invalid.Set("code", Napi::String::New(env, codes::kInvalidValue));
       throw invalid;
     }
-    holdPool();
     DefineAddon(exports, {InstanceValue("Weights", WeightsWrap::Define(env), napi_enumerable),
                           InstanceValue("cuda", cudaExports(env), napi_enumerable),
                           InstanceValue("version", Napi::String::New(env, TDF_PACKAGE_VERSION), napi_enumerable),
                           InstanceMethod<&Addon::Info>("info", napi_enumerable),
                           InstanceMethod<&Addon::SharesMemory>("sharesMemory", napi_enumerable)});
+    holdPool(threads);  // last: a constructor that throws never runs the destructor that releases it
   }
   ~Addon() { releasePool(); }
   Addon(const Addon&) = delete;

@@ -28,6 +28,10 @@ Napi::Function CudaBufferWrap::Define(Napi::Env env) {
 CudaBufferWrap::CudaBufferWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CudaBufferWrap>(info) {
   guarded(info.Env(), "cuda buffer", [&] {
     const int64_t bytes = integerArg(info, 0, "byteLength", kMaxRows);
+    // upload and download copy whole Float32Arrays of byteLength / 4 floats: a byteLength that is not a whole
+    // number of floats would copy past the end of such an array.
+    if (bytes % sizeof(float) != 0)
+      throwRangeError(info.Env(), "byteLength: expected a multiple of 4, got " + std::to_string(bytes));
     auto memory = std::make_shared<DeviceMemory>();
     memory->bytes = static_cast<size_t>(bytes);
     if (bytes > 0) throwIfFailed(info.Env(), tdcuda::deviceAlloc(&memory->pointer, memory->bytes));

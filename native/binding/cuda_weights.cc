@@ -66,6 +66,8 @@ Napi::Value CudaWeightsWrap::Device(const Napi::CallbackInfo& info, bool async) 
     const int64_t rows = integerArg(info, 1, "rows", kMaxRows);
     auto input = CudaBufferWrap::argument(info, 0, "x", checkedProduct(env, rows, features_, "x") * 4);
     auto output = CudaBufferWrap::argument(info, 2, "out", checkedProduct(env, rows, units_, "out") * 4);
+    if (input == output && input->bytes > 0)
+      throwRangeError(env, "out: is the same cuda buffer as x; pass a separate one");
     const int activation = activation_;
     auto work = [weights, input, output, rows, activation] {
       return tdcuda::denseDevice(weights.get(), static_cast<const float*>(input->pointer),

@@ -75,35 +75,37 @@ Napi::Promise queuePromiseJob(Napi::Env env, const char* name, std::function<Job
   auto job = std::make_unique<PromiseJob>();
   job->work = std::move(work);
   job->references.reserve(keepAlive.size());
-  // Any failure below is thrown as a Napi::Error by NAPI_THROW_IF_FAILED; what was created so far is released
-  // by the job's owner or left to the garbage collector (an unsettled promise, a deleted reference).
-  auto releaseReferences = [&] {
+  napi_value promise = nullptr;
+  // Undoes what was created and throws a coded error naming the N-API call that failed. The message is read
+  // before the clean-up, whose own N-API calls would overwrite the last error.
+  auto fail = [&](const char* step) {
+    const napi_extended_error_info* info = nullptr;
+    std::string message = std::string(name) + ": could not queue the call (" + step + ")";
+    if (napi_get_last_error_info(env, &info) == napi_ok && info != nullptr && info->error_message != nullptr)
+      message += ": " + std::string(info->error_message);
     for (napi_ref reference : job->references) napi_delete_reference(env, reference);
-    job->references.clear();
+    if (job->asyncWork != nullptr) napi_delete_async_work(env, job->asyncWork);
+    if (job->deferred != nullptr) {  // conclude it, so it is freed; nobody holds its promise
+      napi_value undefined = nullptr;
+      if (napi_get_undefined(env, &undefined) == napi_ok) napi_resolve_deferred(env, job->deferred, undefined);
+    }
+    Napi::Error error = Napi::Error::New(env, message);
+    error.Set("code", Napi::String::New(env, codes::kInternal));
+    throw error;
   };
   for (napi_value value : keepAlive) {
     napi_ref reference = nullptr;
-    const napi_status status = napi_create_reference(env, value, 1, &reference);
-    if (status != napi_ok) {
-      releaseReferences();
-      NAPI_THROW_IF_FAILED(env, status, Napi::Promise());
-    }
+    if (napi_create_reference(env, value, 1, &reference) != napi_ok) fail("napi_create_reference");
     job->references.push_back(reference);
   }
-  napi_value promise = nullptr;
-  napi_status status = napi_create_promise(env, &job->deferred, &promise);
+  if (napi_create_promise(env, &job->deferred, &promise) != napi_ok) fail("napi_create_promise");
   napi_value resourceName = nullptr;
-  if (status == napi_ok) status = napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &resourceName);
-  if (status == napi_ok)
-    status = napi_create_async_work(env, nullptr, resourceName, execute, complete, job.get(), &job->asyncWork);
-  if (status == napi_ok) {
-    status = napi_queue_async_work(env, job->asyncWork);
-    if (status != napi_ok) napi_delete_async_work(env, job->asyncWork);
+  if (napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &resourceName) != napi_ok) fail("napi_create_string_utf8");
+  if (napi_create_async_work(env, nullptr, resourceName, execute, complete, job.get(), &job->asyncWork) != napi_ok) {
+    job->asyncWork = nullptr;
+    fail("napi_create_async_work");
   }
-  if (status != napi_ok) {
-    releaseReferences();
-    NAPI_THROW_IF_FAILED(env, status, Napi::Promise());
-  }
+  if (napi_queue_async_work(env, job->asyncWork) != napi_ok) fail("napi_queue_async_work");
   job.release();  // complete() owns it now
   return Napi::Promise(env, promise);
 }

@@ -180,18 +180,29 @@ class PostedJob {
 // way the caller works on its own job too, so a job finishes even if no worker ever comes.
 class Pool {
  public:
+  // A thread that cannot be started (a process or cgroup thread limit) throws std::system_error out of here,
+  // after the threads already started have been stopped and joined (a joinable std::thread destroyed would
+  // terminate the process); callers turn it into a JavaScript error.
   explicit Pool(int workers) {
-    for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { loop(); });
+    try {
+      for (int i = 0; i < workers; ++i) threads_.emplace_back([this] { loop(); });
+    } catch (...) {
+      stop();
+      throw;
+    }
   }
-  ~Pool() {
+  ~Pool() { stop(); }
+  int workers() const { return static_cast<int>(threads_.size()); }
+
+  void stop() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stopping_.store(true, std::memory_order_relaxed);
     }
     wake_.notify_all();
     for (auto& t : threads_) t.join();
+    threads_.clear();
   }
-  int workers() const { return static_cast<int>(threads_.size()); }
 
   void run(const Chunks& chunks) {
     if (chunks.chunkCount <= PostedJob::kMaxChunks && posted_.tryOwn()) {
@@ -271,7 +282,7 @@ class Pool {
 // ceil(quota / period) from a cgroup's CPU limit, or 0 when none is set or it cannot be read.
 int cgroupCpuLimit() {
 #if defined(__linux__)
-  // cgroup v2: "<quota> <period>" or "max <period>" in the process's own cgroup, else at the root.
+  // cgroup v2: "<quota> <period>" or "max <period>" in cpu.max; the process's own cgroup is in /proc/self/cgroup.
   std::string own;
   if (std::FILE* file = std::fopen("/proc/self/cgroup", "r")) {
     char line[512];
@@ -283,19 +294,28 @@ int cgroupCpuLimit() {
     }
     std::fclose(file);
   }
-  for (const std::string& path : {"/sys/fs/cgroup" + own + "/cpu.max", std::string("/sys/fs/cgroup/cpu.max")}) {
-    if (std::FILE* file = std::fopen(path.c_str(), "r")) {
+  // The tightest limit of the process's own cgroup and its ancestors (a pod's or a systemd slice's quota sits
+  // above the process's own "max").
+  int limit = 0;
+  bool sawV2 = false;
+  for (std::string path = own;;) {
+    if (std::FILE* file = std::fopen(("/sys/fs/cgroup" + path + "/cpu.max").c_str(), "r")) {
       char quota[32] = {0};
       long long period = 0;
       const int read = std::fscanf(file, "%31s %lld", quota, &period);
       std::fclose(file);
-      if (read == 2 && std::strcmp(quota, "max") != 0 && period > 0) {
-        const long long q = std::atoll(quota);
-        if (q > 0) return static_cast<int>(std::max<long long>(1, (q + period - 1) / period));
+      sawV2 = sawV2 || read == 2;
+      const long long q = read == 2 && std::strcmp(quota, "max") != 0 ? std::atoll(quota) : 0;
+      if (q > 0 && period > 0) {
+        const int cpus = static_cast<int>(std::max<long long>(1, (q + period - 1) / period));
+        limit = limit == 0 ? cpus : std::min(limit, cpus);
       }
-      if (read == 2) return 0;
     }
+    if (path.empty() || path == "/") break;
+    const size_t slash = path.find_last_of('/');
+    path = slash == std::string::npos || slash == 0 ? std::string() : path.substr(0, slash);
   }
+  if (sawV2) return limit;
   // cgroup v1
   long long quota = 0, period = 0;
   if (std::FILE* file = std::fopen("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "r")) {
@@ -315,14 +335,15 @@ int cgroupCpuLimit() {
 std::mutex gPoolMutex;
 std::atomic<Pool*> gPool{nullptr};
 int gHolders = 0;
+int gHeldThreads = 0;  // the count the holders validated; 0 before any holder
 
 Pool& pool() {
   if (Pool* existing = gPool.load(std::memory_order_acquire)) return *existing;
   std::lock_guard<std::mutex> lock(gPoolMutex);
   if (Pool* existing = gPool.load(std::memory_order_relaxed)) return *existing;
-  int threads = 1;
-  std::string ignored;  // the addon refuses to load with a bad TDFAST_THREADS before any call gets here
-  if (!configuredThreads(threads, ignored)) threads = usableCores();
+  int threads = gHeldThreads;
+  std::string ignored;  // a holder validated TDFAST_THREADS at load; without one, a bad value means the default
+  if (threads < 1 && !configuredThreads(threads, ignored)) threads = usableCores();
   Pool* created = new Pool(threads - 1);
   gPool.store(created, std::memory_order_release);
   return *created;
@@ -371,9 +392,9 @@ bool configuredThreads(int& threads, std::string& error) {
   return true;
 }
 
-void holdPool() {
+void holdPool(int threads) {
   std::lock_guard<std::mutex> lock(gPoolMutex);
-  ++gHolders;
+  if (gHolders++ == 0 && gPool.load(std::memory_order_relaxed) == nullptr) gHeldThreads = threads;
 }
 
 void releasePool() {

@@ -19,9 +19,11 @@ void parallelFor(int64_t count, int64_t grain, const std::function<void(int64_t,
 
 int threadCount();  // worker threads + the caller; TDFAST_THREADS overrides the usable core count
 
-// One more user of the pool (an environment that loaded the addon) / one fewer: the last release joins the
-// threads. A pool used without any holder (a native test program) lives until the process ends.
-void holdPool();
+// One more user of the pool (an environment that loaded the addon, with the thread count it validated from
+// configuredThreads) / one fewer: the last release joins the threads. The first holder's count sizes the pool,
+// so TDFAST_THREADS is read once, at load. A pool used without any holder (a native test program) lives until
+// the process ends and is sized by configuredThreads when first used.
+void holdPool(int threads);
 void releasePool();
 
 // The number of threads the pool should have: TDFAST_THREADS when set (a whole number from 1, capped at

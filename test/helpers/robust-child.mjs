@@ -185,6 +185,17 @@ const scenarios = {
     }
     return { growthMiB: (process.memoryUsage.rss() - rssAfterWarmUp) / 2 ** 20 };
   },
+  // TDFAST_THREADS is read once, when the addon loads: changing it later changes nothing, not even the first
+  // parallel call's pool size.
+  async threadsReadOnce() {
+    const { TimeDense } = await import(entry);
+    const { nativeBinding } = await import(new URL("../../dist/cjs/binding.js", import.meta.url).href);
+    const loaded = nativeBinding();
+    process.env.TDFAST_THREADS = "bogus";
+    const layer = new TimeDense({ kernel: { data: new Float32Array(64).fill(0.5), shape: [64, 1] }, backend: "cpu" });
+    const y = layer.applySync({ data: new Float32Array(64 * 20000).fill(1), shape: [20000, 64] }); // uses the pool
+    return { threads: loaded.binding.info().threads, value: y.data[0] };
+  },
   // TDFAST_THREADS and the usable cores, as the addon reports them.
   async threads() {
     const { backends } = await import(entry);
