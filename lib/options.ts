@@ -2,7 +2,7 @@
 
 import { invalidType, unknownKey } from "./errors.js";
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
 }
 

@@ -99,11 +99,6 @@ export class TimeDense {
     return this.run(readInput(x), readOptionsObject("options", options, APPLY_KEYS), true, this.backend);
   }
 
-  /** Whether dispose() was called. */
-  get isDisposed(): boolean {
-    return this.disposed;
-  }
-
   /** Frees the prepared weights of every backend; later calls throw. */
   dispose(): void {
     this.disposed = true;

@@ -7,6 +7,7 @@ import { ACTIVATIONS, type CanonicalActivation, lookupActivation } from "./activ
 import { BACKEND_CHOICES, type BackendChoice } from "./backends/index.js";
 import { type NativeCudaBuffer, nativeBinding } from "./binding.js";
 import { invalidSize, invalidType, invalidValue } from "./errors.js";
+import { isObject } from "./options.js";
 import { checkShape, Tensor } from "./tensor.js";
 
 export interface Input {
@@ -17,10 +18,6 @@ export interface Input {
   readonly leading: readonly number[];
   readonly rows: number;
   readonly features: number;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null;
 }
 
 function float32Data(argument: string, value: unknown): Float32Array {

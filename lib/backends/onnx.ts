@@ -94,14 +94,11 @@ function prepare(spec: DenseSpec): PreparedDense {
           throw onnxFailure(`could not create the onnxruntime session: ${firstLine(cause)}`, cause);
         });
         // onnxruntime-node takes only this realm's Float32Array over an ordinary ArrayBuffer: x from a
-        // SharedArrayBuffer, a shared WebAssembly.Memory or another realm is copied in, slice by slice, and
-        // such an out is computed into a scratch slice and copied back (which also keeps results right when
-        // out and x are two views of the same shared memory).
-        // Shared x with shared out is copied whole: the two may be views of one memory (checked natively when the
-        // addon is loaded, which refuses such a call before it gets here), and a slice must not overwrite rows
-        // that a later slice reads.
-        const source =
-          !ortAccepts(x) && types.isSharedArrayBuffer(x.buffer) && types.isSharedArrayBuffer(out.buffer) ? new Float32Array(x) : x;
+        // SharedArrayBuffer, a shared WebAssembly.Memory or another realm is copied in, slice by slice, and such
+        // an out is computed into a scratch slice and copied back. Shared x with shared out is copied whole, up
+        // front: the two may be views of one memory (the addon, when loaded, refuses that before it gets here),
+        // and a slice's results must not overwrite rows a later slice reads.
+        const source = types.isSharedArrayBuffer(x.buffer) && types.isSharedArrayBuffer(out.buffer) ? new Float32Array(x) : x;
         const readsInPlace = ortAccepts(source);
         const writesInPlace = ortAccepts(out);
         // The program runs between slices (and before onnxruntime's run starts): it may have transferred x's or

@@ -42,6 +42,16 @@ Float32Arg float32Arg(const Napi::CallbackInfo& info, size_t index, const char* 
   return Float32Arg(value.As<Napi::Object>(), static_cast<float*>(data));
 }
 
+HostCallArgs hostCallArgs(const Napi::CallbackInfo& info, int64_t features, int64_t units) {
+  const int64_t rows = integerArg(info, 1, "rows", kMaxRows);
+  const uint64_t inputLength = checkedProduct(info.Env(), rows, features, "x");
+  const uint64_t outputLength = checkedProduct(info.Env(), rows, units, "out");
+  HostCallArgs args{float32Arg(info, 0, "x", inputLength), float32Arg(info, 2, "out", outputLength), rows};
+  if (rangesOverlap(args.x.Data(), inputLength * sizeof(float), args.out.Data(), outputLength * sizeof(float)))
+    throwRangeError(info.Env(), "out: overlaps the memory of x; pass a separate buffer");
+  return args;
+}
+
 int64_t integerArg(const Napi::CallbackInfo& info, size_t index, const char* name, int64_t max) {
   double number = 0;
   if (napi_get_value_double(info.Env(), info[index], &number) != napi_ok)  // napi_number_expected

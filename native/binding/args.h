@@ -75,6 +75,15 @@ class Float32Arg {
 // The argument as a Float32Array of exactly `expectedLength` elements (a detached buffer has length 0).
 Float32Arg float32Arg(const Napi::CallbackInfo& info, size_t index, const char* name, uint64_t expectedLength);
 
+// The arguments of a host call, (x: Float32Array, rows: number, out: Float32Array), shared by the CPU and CUDA
+// weights: x of rows * features floats, out of rows * units, not sharing memory with x.
+struct HostCallArgs {
+  Float32Arg x;
+  Float32Arg out;
+  int64_t rows;
+};
+HostCallArgs hostCallArgs(const Napi::CallbackInfo& info, int64_t features, int64_t units);
+
 // A non-negative integer argument no larger than `max`.
 int64_t integerArg(const Napi::CallbackInfo& info, size_t index, const char* name, int64_t max);
 

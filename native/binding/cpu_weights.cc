@@ -13,27 +13,9 @@ namespace {
 // library makes its own resolved promise for less than the native one costs.
 constexpr double kInlineWork = 1 << 20;
 
-struct CallArgs {
-  Float32Arg x;
-  Float32Arg out;
-  int64_t rows;
-};
-
 std::shared_ptr<const PackedWeights> liveWeights(Napi::Env env, const std::shared_ptr<const PackedWeights>& weights) {
   if (!weights) throwDisposed(env, "TimeDense weights");
   return weights;
-}
-
-// (x: Float32Array, rows: number, out: Float32Array), checked against the weights' F and U; out must not
-// share memory with x.
-CallArgs callArgs(const Napi::CallbackInfo& info, const PackedWeights& weights) {
-  const int64_t rows = integerArg(info, 1, "rows", kMaxRows);
-  const uint64_t inputLength = checkedProduct(info.Env(), rows, weights.features, "x");
-  const uint64_t outputLength = checkedProduct(info.Env(), rows, weights.units, "out");
-  CallArgs args{float32Arg(info, 0, "x", inputLength), float32Arg(info, 2, "out", outputLength), rows};
-  if (rangesOverlap(args.x.Data(), inputLength * sizeof(float), args.out.Data(), outputLength * sizeof(float)))
-    throwRangeError(info.Env(), "out: overlaps the memory of x; pass a separate buffer");
-  return args;
 }
 
 }  // namespace
@@ -57,7 +39,7 @@ WeightsWrap::WeightsWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Weig
 Napi::Value WeightsWrap::RunSync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), "cpu", [&] {
     const auto weights = liveWeights(info.Env(), weights_);
-    CallArgs args = callArgs(info, *weights);
+    const HostCallArgs args = hostCallArgs(info, weights->features, weights->units);
     denseForward(*weights, args.x.Data(), args.out.Data(), args.rows);
     return info.Env().Undefined();
   });
@@ -68,7 +50,7 @@ Napi::Value WeightsWrap::Run(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, "cpu", [&]() -> Napi::Value {
     auto weights = liveWeights(env, weights_);
-    CallArgs args = callArgs(info, *weights);
+    const HostCallArgs args = hostCallArgs(info, weights->features, weights->units);
     if (denseWork(args.rows, weights->features, weights->units) < kInlineWork) {
       denseForward(*weights, args.x.Data(), args.out.Data(), args.rows);
       return env.Undefined();

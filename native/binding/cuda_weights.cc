@@ -39,20 +39,17 @@ Napi::Value CudaWeightsWrap::Host(const Napi::CallbackInfo& info, bool async) {
   Napi::Env env = info.Env();
   return guarded(env, "cuda", [&]() -> Napi::Value {
     SharedWeights weights = live(env);
-    const int64_t rows = integerArg(info, 1, "rows", kMaxRows);
-    const uint64_t inputLength = checkedProduct(env, rows, features_, "x");
-    const uint64_t outputLength = checkedProduct(env, rows, units_, "out");
-    const Float32Arg x = float32Arg(info, 0, "x", inputLength);
-    const Float32Arg out = float32Arg(info, 2, "out", outputLength);
-    if (rangesOverlap(x.Data(), inputLength * sizeof(float), out.Data(), outputLength * sizeof(float)))
-      throwRangeError(env, "out: overlaps the memory of x; pass a separate buffer");
-    const float* input = x.Data();
-    float* output = out.Data();
+    const HostCallArgs args = hostCallArgs(info, features_, units_);
+    const int64_t rows = args.rows;
+    const float* input = args.x.Data();
+    float* output = args.out.Data();
     const int activation = activation_;
     auto work = [weights, input, output, rows, activation] {
       return tdcuda::denseHost(weights.get(), input, output, rows, activation);
     };
-    if (async) return queueCuda(env, work, {static_cast<Napi::Object>(x), static_cast<Napi::Object>(out), info.This()});
+    if (async)
+      return queueCuda(env, work,
+                       {static_cast<Napi::Object>(args.x), static_cast<Napi::Object>(args.out), info.This()});
     throwIfFailed(env, work());
     return env.Undefined();
   });
