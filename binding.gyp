@@ -24,6 +24,10 @@
       "target_name": "tdfast",
       "sources": ["<!@(node scripts/sources.cjs sources)"],
       "conditions": [
+        ["OS=='linux'", {
+          "sources": ["<!@(node scripts/sources.cjs linux sources)"],
+          "ldflags": ["<!@(node scripts/sources.cjs linux ldflags)"]
+        }],
         ["target_arch=='x64'", {
           "defines": ["TDF_HAVE_X86_KERNELS"],
           "dependencies": ["tdfast_avx2", "tdfast_avx512"]

@@ -3,13 +3,18 @@
 //   node scripts/sources.cjs isa NAME       the kernel files of one instruction set
 //   node scripts/sources.cjs gcc NAME       their GCC/Clang flags
 //   node scripts/sources.cjs msvc NAME      their MSVC flag
+//   node scripts/sources.cjs linux sources  sources added to Linux builds (glibc compatibility)
+//   node scripts/sources.cjs linux ldflags  Linux link flags: static libstdc++ and one --wrap per old-glibc symbol
 const path = require("node:path");
 
 const list = require(path.join(__dirname, "..", "native", "sources.json"));
 const [what, name] = process.argv.slice(2);
 const isa = name === undefined ? undefined : list.isa[name];
+const linux = { sources: list.linux.sources, ldflags: [...list.linux.ldflags, ...list.linux.wrap.map((symbol) => `-Wl,--wrap=${symbol}`)] };
 const items =
-  what === "sources"
+  what === "linux"
+    ? linux[name]
+    : what === "sources"
     ? list.sources
     : what === "isa"
       ? isa?.sources
@@ -20,7 +25,7 @@ const items =
           : undefined;
 if (!items) {
   console.error(
-    `usage: node scripts/sources.cjs sources | isa NAME | gcc NAME | msvc NAME (NAME one of ${Object.keys(list.isa).join(", ")})`,
+    `usage: node scripts/sources.cjs sources | isa NAME | gcc NAME | msvc NAME | linux sources|ldflags (NAME one of ${Object.keys(list.isa).join(", ")})`,
   );
   process.exit(2);
 }
