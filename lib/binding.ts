@@ -106,9 +106,10 @@ function load(): BindingState {
     if ((cause as { code?: unknown }).code === "ERR_TDFAST_INVALID_VALUE") return { error: `native addon not loaded: ${message}` };
     return {
       error:
-        `native addon not loaded (${message}). Possible causes: no prebuilt binary for ` +
-        `${process.platform}-${process.arch} and no C++ toolchain at install time, or an install with ` +
-        `--ignore-scripts. Run "npm rebuild tdfast" with a compiler present, or use backend "onnx".`,
+        `native addon not loaded (${message}). tdfast ships prebuilt binaries for linux-x64 and linux-arm64 ` +
+        `(glibc 2.28+); for ${process.platform}-${process.arch} it must be compiled, which an install with ` +
+        `install scripts off (npm 12's default, --ignore-scripts) does not do. Run "npm rebuild tdfast" with a ` +
+        `C++ compiler and Python present, or use backend "onnx" (with the optional onnxruntime-node installed).`,
     };
   }
   const expected = packageVersion();

@@ -15,14 +15,14 @@ const items =
   what === "linux"
     ? linux[name]
     : what === "sources"
-    ? list.sources
-    : what === "isa"
-      ? isa?.sources
-      : what === "gcc"
-        ? isa?.gcc
-        : what === "msvc" && isa
-          ? [isa.msvc]
-          : undefined;
+      ? list.sources
+      : what === "isa"
+        ? isa?.sources
+        : what === "gcc"
+          ? isa?.gcc
+          : what === "msvc" && isa
+            ? [isa.msvc]
+            : undefined;
 if (!items) {
   console.error(
     `usage: node scripts/sources.cjs sources | isa NAME | gcc NAME | msvc NAME | linux sources|ldflags (NAME one of ${Object.keys(list.isa).join(", ")})`,

@@ -8,10 +8,17 @@ import { promisify } from "node:util";
 import test from "ava";
 
 import { ACTIVATIONS, backends, TimeDense, tensor, timeDense, timeDenseSync } from "../dist/esm/index.mjs";
+import { availableBackends } from "./helpers/backends.mjs";
 import { check, makeCase, withTimerGaps } from "./helpers/cases.mjs";
 import { firstMismatch, randomArray, randomGenerator, referenceDense } from "./helpers/reference.mjs";
 
 /** @typedef {import("../dist/esm/index.mjs").Activation} Activation */
+
+// onnxruntime-node is an optional dependency: where it is not installed these tests are skipped
+// (optional-deps.test.mjs checks what tdfast reports then; CI's TDFAST_REQUIRE_BACKENDS=onnx makes absence a failure).
+const onnxAvailable = availableBackends.includes("onnx");
+const onnxTest = onnxAvailable ? test : test.skip;
+const onnxSerial = onnxAvailable ? test.serial : test.serial.skip;
 
 const require = createRequire(import.meta.url);
 const { onnxSessionCount } = require("../dist/cjs/backends/onnx.js");
@@ -20,7 +27,7 @@ const ENTRY = new URL("../dist/esm/index.mjs", import.meta.url).href;
 
 // The counting tests are serial (ava runs them before the concurrent ones), so no other test creates sessions
 // meanwhile.
-test.serial("a TimeDense creates one session and reuses it across calls and shapes", async (t) => {
+onnxSerial("a TimeDense creates one session and reuses it across calls and shapes", async (t) => {
   const c = makeCase(5, [3, 40], 12, 7, true);
   const before = onnxSessionCount();
   const layer = new TimeDense({ kernel: tensor(c.kernel, [12, 7]), bias: c.bias, activation: "tanh", backend: "onnx" });
@@ -33,7 +40,7 @@ test.serial("a TimeDense creates one session and reuses it across calls and shap
   layer.dispose();
 });
 
-test.serial("a one-off timeDense called again with the same kernel object reuses its session", async (t) => {
+onnxSerial("a one-off timeDense called again with the same kernel object reuses its session", async (t) => {
   const c = makeCase(6, [2, 30], 9, 4, true);
   const weights = { kernel: tensor(c.kernel, [9, 4]), bias: c.bias, activation: /** @type {Activation} */ ("elu") };
   const before = onnxSessionCount();
@@ -43,7 +50,7 @@ test.serial("a one-off timeDense called again with the same kernel object reuses
   t.is(onnxSessionCount() - before, 2, "another activation is another model");
 });
 
-test.serial("one-off calls reuse a session whatever wrapper objects carry the same weights; a changed kernel gets a new one", async (t) => {
+onnxSerial("one-off calls reuse a session whatever wrapper objects carry the same weights; a changed kernel gets a new one", async (t) => {
   const c = makeCase(8, [3, 11], 6, 2, true);
   const before = onnxSessionCount();
   for (let i = 0; i < 20; i++) {
@@ -67,7 +74,7 @@ test.serial("one-off calls reuse a session whatever wrapper objects carry the sa
   t.is(onnxSessionCount() - before, 2);
 });
 
-test.serial("the event loop keeps ticking during a large onnx call (64x4096x128 -> 1 sigmoid)", async (t) => {
+onnxSerial("the event loop keeps ticking during a large onnx call (64x4096x128 -> 1 sigmoid)", async (t) => {
   const random = randomGenerator(8);
   const [rows, F, U] = [64 * 4096, 128, 1];
   const kernel = randomArray(F * U, random, 0.1);
@@ -117,7 +124,7 @@ const SHAPES = [
   [[2, 0, 4], 6, 2],
 ];
 
-test("every activation on every shape matches the float64 reference", async (t) => {
+onnxTest("every activation on every shape matches the float64 reference", async (t) => {
   let seed = 100;
   for (const [leading, F, U] of SHAPES) {
     for (const activation of ACTIVATIONS) {
@@ -130,7 +137,7 @@ test("every activation on every shape matches the float64 reference", async (t) 
   }
 });
 
-test("a call spanning several slices matches the reference in every row", async (t) => {
+onnxTest("a call spanning several slices matches the reference in every row", async (t) => {
   // 6000 rows of 256 -> 96 are over twice the first slice's work, so at least two session runs write `out`.
   const [leading, F, U] = [[2, 3000], 256, 96];
   let seed = 300;
@@ -145,7 +152,7 @@ test("a call spanning several slices matches the reference in every row", async 
   }
 });
 
-test("NaN and infinities behave as in the float64 reference", async (t) => {
+onnxTest("NaN and infinities behave as in the float64 reference", async (t) => {
   const specials = Float32Array.of(NaN, Infinity, -Infinity, 0, -0, 1e-8, -1e-8, 3, -3, 6, 7, 20, -20, 88, -88);
   const kernel = tensor(Float32Array.of(1), [1, 1]);
   for (const activation of ACTIVATIONS) {
@@ -156,7 +163,7 @@ test("NaN and infinities behave as in the float64 reference", async (t) => {
   }
 });
 
-test("onnx has no synchronous path; sync auto calls use a synchronous backend", (t) => {
+onnxTest("onnx has no synchronous path; sync auto calls use a synchronous backend", (t) => {
   const kernel = tensor(Float32Array.of(1, 2), [1, 2]);
   const x = tensor(Float32Array.of(0.5, -1), [2, 1]);
   t.throws(() => timeDenseSync(x, { kernel }, { backend: "onnx" }), { message: /onnx: .*no synchronous path/ });
@@ -167,13 +174,13 @@ test("onnx has no synchronous path; sync auto calls use a synchronous backend", 
   if (report.cpu.available || report.cuda.available) t.not(timeDenseSync(x, { kernel }).backend, "onnx");
 });
 
-test("backends() reports onnx available, and auto picks it unless CUDA is available", (t) => {
+onnxTest("backends() reports onnx available, and auto picks it unless CUDA is available", (t) => {
   const report = backends();
   t.deepEqual(report.onnx, { available: true });
   t.is(report.auto, report.cuda.available ? "cuda" : "onnx");
 });
 
-test("disposing a layer while its session is being created or a call is in flight lets the call finish", async (t) => {
+onnxTest("disposing a layer while its session is being created or a call is in flight lets the call finish", async (t) => {
   const c = makeCase(7, [50], 16, 5, true);
   const layer = new TimeDense({ kernel: tensor(c.kernel, [16, 5]), bias: c.bias, activation: "softplus", backend: "onnx" });
   const pending = layer.apply(c.input);
@@ -182,7 +189,7 @@ test("disposing a layer while its session is being created or a call is in fligh
   await t.throwsAsync(() => layer.apply(c.input), { code: "ERR_TDFAST_DISPOSED" });
 });
 
-test("importing tdfast loads neither onnxruntime-node nor protobufjs; first use does, and the process still exits", async (t) => {
+onnxTest("importing tdfast loads neither onnxruntime-node nor protobufjs; first use does, and the process still exits", async (t) => {
   const script = `
     import { createRequire } from "node:module";
     const loaded = () => Object.keys(createRequire(import.meta.url).cache).filter((path) => /onnxruntime-node|protobufjs/.test(path)).length > 0;

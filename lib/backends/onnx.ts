@@ -22,8 +22,18 @@ let ortState: OrtState | undefined;
 
 const firstLine = (cause: unknown): string => (cause instanceof Error ? cause.message.split("\n")[0]! : String(cause));
 
+/** onnxruntime-node and protobufjs (which encodes the model) are optional dependencies: an install without them
+ * (--omit=optional, a platform onnxruntime-node does not support, a failed download) leaves this backend
+ * unavailable with the reason, and "auto" uses the native kernel. */
 function loadOrt(): OrtState {
   if (!ortState) {
+    const missing = ["onnxruntime-node", "protobufjs"].filter((name) => !isInstalled(name));
+    if (missing.length > 0) {
+      ortState = {
+        error: `${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not installed (optional dependencies of tdfast: npm install ${missing.join(" ")})`,
+      };
+      return ortState;
+    }
     try {
       ortState = { ort: require("onnxruntime-node") as typeof Ort };
     } catch (cause) {
@@ -31,6 +41,16 @@ function loadOrt(): OrtState {
     }
   }
   return ortState;
+}
+
+function isInstalled(name: string): boolean {
+  try {
+    require.resolve(name);
+    return true;
+  } catch (cause) {
+    if ((cause as { code?: unknown }).code === "MODULE_NOT_FOUND") return false;
+    throw cause;
+  }
 }
 
 // Each of these was measured against the alternatives on this op (docs/benchmarks.md): level "all" (the

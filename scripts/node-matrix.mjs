@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// Runs the core correctness checks (test/compat/core-checks.mjs) on the prebuilt binary under every Node.js
+// version tdfast supports, with each version's official binary taken from the npm registry's node-<os>-<arch>
+// packages (cached in .node-versions/). Every SIMD variant this CPU runs is checked under each version.
+//   node scripts/node-matrix.mjs [--versions=18.20.8,20.20.2,...]
+// Exit status 1 when any version fails. Build first: npm run build:ts && npm run prebuild.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+/** The newest release of each supported major line when this was written; pinned so that runs are repeatable. */
+export const NODE_VERSIONS = ["18.20.8", "20.20.2", "22.23.5", "24.22.3"];
+
+const { values } = parseArgs({ options: { versions: { type: "string" } } });
+const versions = values.versions ? values.versions.split(",") : NODE_VERSIONS;
+
+/** Path of the `node` binary of this version for this machine, fetched from the npm registry on first use. */
+export function nodeBinary(version, arch = process.arch) {
+  const dir = path.join(root, ".node-versions", `linux-${arch}`, version);
+  const binary = path.join(dir, "package", "bin", "node");
+  if (existsSync(binary)) return binary;
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const spec = `node-linux-${arch}@${version}`;
+  console.error(`node-matrix: fetching ${spec} from the npm registry`);
+  execFileSync("npm", ["pack", spec, "--silent", "--pack-destination", dir], { stdio: ["ignore", "ignore", "inherit"] });
+  const [tarball] = readdirSync(dir).filter((file) => file.endsWith(".tgz"));
+  execFileSync("tar", ["-xzf", tarball, "package/bin/node"], { cwd: dir });
+  rmSync(path.join(dir, tarball));
+  return binary;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const prebuild = path.join(root, "prebuilds", `${process.platform}-${process.arch}`, "tdfast.node");
+  if (!existsSync(prebuild)) {
+    console.error(`node-matrix: ${prebuild} is missing (npm run prebuild)`);
+    process.exit(1);
+  }
+  const variants = { x64: ["avx512", "avx2", "generic"], arm64: ["neon", "generic"] }[process.arch] ?? ["generic"];
+  const rows = [];
+  for (const version of versions) {
+    const node = nodeBinary(version);
+    for (const simd of variants) {
+      const started = Date.now();
+      const result = spawnSync(node, [path.join(root, "test", "compat", "core-checks.mjs")], {
+        cwd: root,
+        encoding: "utf8",
+        env: { ...process.env, TDFAST_ADDON: prebuild, TDFAST_SIMD: simd },
+        timeout: 5 * 60_000,
+      });
+      const summary = (result.stdout.trim().split("\n")[0] ?? "").replace(/^core-checks: /, "");
+      // A variant this CPU cannot run falls back to the best one: say so rather than claim it was checked.
+      const ran = /simd (\w+)/.exec(summary)?.[1];
+      const ok = result.status === 0;
+      rows.push({ version, simd, ran, ok, seconds: (Date.now() - started) / 1000, summary });
+      if (!ok) process.stderr.write(`${result.stdout}${result.stderr}`);
+    }
+  }
+  console.log("\nNode.js  SIMD asked  SIMD run  result  seconds");
+  for (const row of rows)
+    console.log(
+      `${row.version.padEnd(9)}${row.simd.padEnd(11)}${(row.ran ?? "?").padEnd(10)}${(row.ok ? "pass" : "FAIL").padEnd(8)}${row.seconds.toFixed(1)}`,
+    );
+  process.exit(rows.every((row) => row.ok) ? 0 : 1);
+}
