@@ -7,22 +7,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import test from "ava";
 
-import { compareVersions, readElfNeeds } from "./helpers/elf.mjs";
+import { compareVersions, floorViolations, GLIBC_FLOOR, readElfNeeds } from "../scripts/elf.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const GLIBC_FLOOR = "2.28";
-
-/** What keeps a binary with these needs from loading on glibc 2.28 without a newer libstdc++. */
-function floorViolations({ needed, versions }) {
-  const problems = [];
-  for (const { file, name } of versions) {
-    const glibc = /^GLIBC_(\d+(?:\.\d+)*)$/.exec(name);
-    if (glibc && compareVersions(glibc[1], GLIBC_FLOOR) > 0) problems.push(`${name} (from ${file})`);
-    if (/^(GLIBCXX|CXXABI)_/.test(name)) problems.push(`${name} (from ${file})`);
-  }
-  for (const library of needed) if (/^libstdc\+\+/.test(library)) problems.push(`NEEDED ${library}`);
-  return problems;
-}
 
 const linuxPrebuilds = existsSync(join(root, "prebuilds"))
   ? readdirSync(join(root, "prebuilds"))

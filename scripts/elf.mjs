@@ -1,3 +1,4 @@
+// Used by test/glibc.test.mjs and scripts/verify-prebuilds.mjs (not shipped).
 // Reads what a 64-bit little-endian ELF shared object (x86-64 or AArch64 .node file) needs from other
 // libraries: its DT_NEEDED names and its symbol version needs (.gnu.version_r), without binutils.
 import { readFileSync } from "node:fs";
@@ -73,4 +74,19 @@ export function compareVersions(a, b) {
     if (d !== 0) return d;
   }
   return 0;
+}
+
+/** The oldest glibc the Linux prebuilt binaries load on. */
+export const GLIBC_FLOOR = "2.28";
+
+/** What keeps a binary with these needs from loading on glibc GLIBC_FLOOR without a newer libstdc++. */
+export function floorViolations({ needed, versions }) {
+  const problems = [];
+  for (const { file, name } of versions) {
+    const glibc = /^GLIBC_(\d+(?:\.\d+)*)$/.exec(name);
+    if (glibc && compareVersions(glibc[1], GLIBC_FLOOR) > 0) problems.push(`${name} (from ${file})`);
+    if (/^(GLIBCXX|CXXABI)_/.test(name)) problems.push(`${name} (from ${file})`);
+  }
+  for (const library of needed) if (/^libstdc\+\+/.test(library)) problems.push(`NEEDED ${library}`);
+  return problems;
 }
