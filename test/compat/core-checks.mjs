@@ -9,7 +9,8 @@ import { Worker } from "node:worker_threads";
 import { ACTIVATIONS, backends, TimeDense, tensor, timeDense, timeDenseSync } from "../../dist/esm/index.mjs";
 import { firstMismatch, randomArray, randomGenerator, referenceDense } from "../helpers/reference.mjs";
 
-const backend = process.env.TDFAST_CHECK_BACKEND ?? "cpu";
+/** @typedef {import("../../dist/esm/index.mjs").BackendName} BackendName */
+const backend = /** @type {BackendName} */ (process.env.TDFAST_CHECK_BACKEND ?? "cpu");
 let passed = 0;
 const failures = [];
 
@@ -85,7 +86,7 @@ await check("a NaN stays in its row", () => {
   ]) {
     const c = makeCase(99, 5, features, units, true);
     c.x[2 * features + 1] = Number.NaN;
-    for (const activation of ["linear", "sigmoid", "softmax"]) {
+    for (const activation of /** @type {const} */ (["linear", "sigmoid", "softmax"])) {
       const y = timeDenseSync(
         tensor(c.x, [5, features]),
         { kernel: tensor(c.kernel, [features, units]), bias: c.bias, activation },
@@ -116,10 +117,12 @@ await check("concurrent async calls into caller-provided outputs", async () => {
 await check("errors have their class and code", async () => {
   const x = tensor(new Float32Array(6), [2, 3]);
   const kernel = tensor(new Float32Array(6), [3, 2]);
+  // @ts-expect-error a wrong activation on purpose
   assert.throws(() => timeDenseSync(x, { kernel, activation: "nope" }, { backend }), {
     name: "RangeError",
     code: "ERR_TDFAST_INVALID_VALUE",
   });
+  // @ts-expect-error a wrong kernel on purpose
   assert.throws(() => timeDenseSync(x, { kernel: "kernel" }, { backend }), { name: "TypeError", code: "ERR_TDFAST_INVALID_TYPE" });
   assert.throws(() => timeDenseSync(tensor(new Float32Array(8), [2, 4]), { kernel }, { backend }), {
     name: "RangeError",
@@ -133,6 +136,7 @@ await check("errors have their class and code", async () => {
     name: "RangeError",
     code: "ERR_TDFAST_INVALID_SIZE",
   });
+  // @ts-expect-error a wrong backend on purpose
   assert.throws(() => timeDenseSync(x, { kernel }, { backend: "gpu" }), { code: "ERR_TDFAST_INVALID_VALUE" });
 });
 
