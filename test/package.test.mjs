@@ -2,7 +2,7 @@
 // (so nothing can be compiled), then use it from ESM, CommonJS and strict TypeScript, on the prebuild.
 
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -143,6 +143,48 @@ test("npm pack gives a tarball that works from ESM, CommonJS and TypeScript with
         project,
       ),
     );
+
+    // onnxruntime-node is an optional dependency, installed by default (and loadable with its install script off).
+    const report = () => JSON.parse(run(process.execPath, ["-e", "console.log(JSON.stringify(require('tdfast').backends()))"], project));
+    t.deepEqual(report().onnx, { available: true }, "onnx works from the default install");
+
+    // Without a binary for the platform (simulated by removing the prebuilds), the cpu backend says what to do
+    // and the onnx backend still computes.
+    const shipped = join(project, "node_modules", "tdfast", "prebuilds");
+    const aside = join(project, "prebuilds-aside");
+    renameSync(shipped, aside);
+    const noBinary = JSON.parse(
+      run(
+        process.execPath,
+        [
+          "-e",
+          `const { backends, timeDense, tensor } = require("tdfast");
+           timeDense(tensor(Float32Array.of(1, 2), [1, 2]), { kernel: Float32Array.of(3, 4) }).then((y) =>
+             console.log(JSON.stringify({ report: backends(), backend: y.backend, values: [...y.data] })));`,
+        ],
+        project,
+      ),
+    );
+    renameSync(aside, shipped);
+    t.false(noBinary.report.cpu.available);
+    t.regex(noBinary.report.cpu.reason, /Run "npm rebuild tdfast" with a C\+\+ compiler and Python present, or use backend "onnx"/);
+    t.deepEqual([noBinary.backend, noBinary.values], ["onnx", [11]]);
+
+    // An install without the optional dependencies: onnx says why, auto computes on the prebuilt binary.
+    run(npm, ["uninstall", "--ignore-scripts", "--no-audit", "--no-fund", "onnxruntime-node", "protobufjs"], project);
+    run(npm, ["install", "--ignore-scripts", "--no-audit", "--no-fund", "--omit=optional", tarball], project);
+    t.false(existsSync(join(project, "node_modules", "onnxruntime-node")), "--omit=optional left onnxruntime-node out");
+    const lean = report();
+    t.deepEqual(lean.onnx, {
+      available: false,
+      reason:
+        "onnxruntime-node and protobufjs are not installed (optional dependencies of tdfast: npm install onnxruntime-node protobufjs)",
+    });
+    t.is(lean.auto, "cpu");
+    const leanResult = JSON.parse(run(process.execPath, ["program.cjs"], project));
+    t.deepEqual(leanResult.shape, [1, 2, 2]);
+    for (const [i, value] of leanResult.values.entries())
+      t.true(Math.abs(value - EXPECTED[i]) < 1e-6, `lean install: value ${i} is ${value}`);
 
     // A binary from another version of tdfast is refused, with the reason.
     const installed = join(project, "node_modules", "tdfast", "package.json");
