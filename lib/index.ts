@@ -9,3 +9,5 @@ export type { BackendName, Device, TensorLike, TensorOptions } from "./tensor.js
 export { Tensor, tensor } from "./tensor.js";
 export type { CallOptions, TimeDenseOptions } from "./time-dense.js";
 export { TimeDense, timeDense, timeDenseSync } from "./time-dense.js";
+export type { InspectOptions, LoadOptions, ModelFormat, ModelLayer, ModelSource } from "./model/index.js";
+export { inspectModel } from "./model/lazy.js";
