@@ -117,10 +117,22 @@ export class H5File {
     return this.guard(`${node.name} attributes`, () => node.attrs);
   }
 
+  /** Read here from the dataspace message: jsfive keeps only the low 32 bits of each dimension. */
   shape(dataset: JsfiveDataset): number[] {
-    const shape = this.guard(dataset.name, () => dataset.shape);
-    if (!Array.isArray(shape) || !shape.every((n) => Number.isSafeInteger(n) && n >= 0))
-      throw formatError(`${this.label}: ${dataset.name} has an unreadable shape`);
+    const offset = this.messageOffset(dataset, DATASPACE_MSG);
+    const view = new DataView(this.bytes.buffer);
+    if (offset + 8 > this.bytes.length) throw formatError(`${this.label}: ${dataset.name}: truncated dataspace`);
+    const version = view.getUint8(offset);
+    const rank = view.getUint8(offset + 1);
+    const start = version === 1 ? offset + 8 : version === 2 ? offset + 4 : -1;
+    if (start < 0) throw formatError(`${this.label}: ${dataset.name}: unknown dataspace version ${version}`);
+    if (start + rank * 8 > this.bytes.length) throw formatError(`${this.label}: ${dataset.name}: truncated dataspace`);
+    const shape: number[] = [];
+    for (let i = 0; i < rank; i++) {
+      const n = view.getBigUint64(start + i * 8, true);
+      if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw sizeError(`${this.label}: ${dataset.name} declares a dimension of ${n}`);
+      shape.push(Number(n));
+    }
     return shape;
   }
 

@@ -72,19 +72,24 @@ function readManifest(json: Json, label: string): { entries: Entry[]; groups: st
 
 const segments = (name: string): string[] => name.split("/").map((part) => part.replace(/:\d+$/, ""));
 
-function findWeights(candidate: Candidate, entries: readonly Entry[], taken: Set<Entry>): { kernel: Entry; bias: Entry | undefined } | undefined {
+function findWeights(candidate: Candidate, entries: readonly Entry[], taken: Set<Entry>, label: string): { kernel: Entry; bias: Entry | undefined } | undefined {
   const fits = (kernel: Entry | undefined, bias: Entry | undefined) =>
-    kernel !== undefined && kernel.shape.length === 2 && kernel.shape[1] === candidate.units && (!candidate.useBias || (bias !== undefined && bias.shape.length === 1 && bias.shape[0] === candidate.units));
-  // Keras 3 raw paths.
+    kernel !== undefined &&
+    kernel.shape.length === 2 &&
+    kernel.shape[1] === candidate.units &&
+    (!candidate.useBias || (bias !== undefined && bias.shape.length === 1 && bias.shape[0] === candidate.units));
+  // By name: Keras 3 raw paths, or the layer's name as a path segment with kernel / bias last. Weights found by
+  // name must have the config's shapes.
   const byPath = (suffix: string) => entries.find((e) => e.name === `${candidate.kerasPath}/vars/${suffix}`);
-  let kernel = byPath("0");
-  let bias = candidate.useBias ? byPath("1") : undefined;
-  if (fits(kernel, bias)) return { kernel: kernel!, bias };
-  // The layer's name as a path segment, the last segment kernel / bias.
   const named = entries.filter((e) => segments(e.name).slice(0, -1).includes(candidate.name));
-  kernel = named.find((e) => segments(e.name).at(-1) === "kernel");
-  bias = candidate.useBias ? named.find((e) => segments(e.name).at(-1) === "bias") : undefined;
-  if (fits(kernel, bias)) return { kernel: kernel!, bias };
+  for (const [kernel, bias] of [
+    [byPath("0"), byPath("1")],
+    [named.find((e) => segments(e.name).at(-1) === "kernel"), named.find((e) => segments(e.name).at(-1) === "bias")],
+  ] as const) {
+    if (kernel === undefined) continue;
+    checkShapes(label, candidate, kernel.shape, candidate.useBias ? (bias?.shape ?? []) : undefined);
+    return { kernel, bias: candidate.useBias ? bias : undefined };
+  }
   // Topology order and shape: the next untaken [F, units] (followed by its [units] bias).
   for (let i = 0; i < entries.length; i++) {
     const k = entries[i]!;
@@ -162,7 +167,7 @@ export async function locateTfjs(json: unknown, modelPath: string, label: string
   const folder = dirname(resolve(modelPath));
   const taken = new Set<Entry>();
   return candidates.map((candidate) => {
-    const found = findWeights(candidate, entries, taken);
+    const found = findWeights(candidate, entries, taken, label);
     if (!found) throw formatError(`${label}: no weights in the manifest fit layer ${JSON.stringify(candidate.name)} ([features, ${candidate.units}]${candidate.useBias ? " and a bias" : ""})`);
     taken.add(found.kernel);
     if (found.bias) taken.add(found.bias);

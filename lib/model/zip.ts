@@ -89,7 +89,10 @@ function collect(zip: Yauzl.ZipFile, label: string, limits: Readonly<Record<stri
           chunk.copy(out, length);
           length += chunk.length;
         });
-        stream.on("error", fail);
+        // yauzl's own check (validateEntrySizes) may stop the stream first.
+        stream.on("error", (error) =>
+          fail(/too (many|few) bytes/.test(messageOf(error)) ? sizeError(`${label}: ${entry.fileName} inflates beyond its declared ${declared} bytes (${messageOf(error)})`) : error),
+        );
         stream.on("end", () => {
           if (length !== declared) return fail(sizeError(`${label}: ${entry.fileName} inflates to ${length} bytes, not the declared ${declared}`));
           found.set(entry.fileName, out);
