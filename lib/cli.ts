@@ -5,11 +5,15 @@
 import type { ModelFormat, ModelLayer } from "./model/index.js";
 import { inspectModel } from "./model/lazy.js";
 
-const USAGE = "usage: tdfast inspect <model.keras | model.h5 | model.weights.h5 | model.json> [--config <config.json>] [--format keras|h5|tfjs] [--json]";
+const USAGE =
+  "usage: tdfast inspect <model.keras | model.h5 | model.weights.h5 | model.json> [--config <config.json>] [--format keras|h5|tfjs] [--json]";
 
 function parse(argv: readonly string[]): { file: string; config?: string; format?: ModelFormat; json: boolean } | string {
   const [command, ...rest] = argv;
-  if (command !== "inspect") return command === undefined || command === "--help" || command === "-h" ? USAGE : `unknown command ${JSON.stringify(command)}\n${USAGE}`;
+  if (command !== "inspect")
+    return command === undefined || command === "--help" || command === "-h"
+      ? USAGE
+      : `unknown command ${JSON.stringify(command)}\n${USAGE}`;
   let file: string | undefined;
   let config: string | undefined;
   let format: ModelFormat | undefined;
@@ -35,7 +39,11 @@ export function formatTable(layers: readonly ModelLayer[]): string {
   const header = ["#", "name", "class", "F → U", "activation", "dtype"];
   const rows = layers.map((l) => [String(l.index), l.path, l.className, `${l.features} → ${l.units}`, l.activation, l.dtype]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
   return [line(header), ...rows.map(line)].join("\n");
 }
 
@@ -46,8 +54,17 @@ async function main(argv: readonly string[]): Promise<number> {
     return args === USAGE && argv.length > 0 ? 0 : 2;
   }
   try {
-    const layers = await inspectModel(args.file, { ...(args.config ? { config: args.config } : {}), ...(args.format ? { format: args.format } : {}) });
-    process.stdout.write(args.json ? `${JSON.stringify(layers, null, 2)}\n` : layers.length ? `${formatTable(layers)}\n` : "no TimeDistributed(Dense) or Dense layer\n");
+    const layers = await inspectModel(args.file, {
+      ...(args.config ? { config: args.config } : {}),
+      ...(args.format ? { format: args.format } : {}),
+    });
+    process.stdout.write(
+      args.json
+        ? `${JSON.stringify(layers, null, 2)}\n`
+        : layers.length
+          ? `${formatTable(layers)}\n`
+          : "no TimeDistributed(Dense) or Dense layer\n",
+    );
     return 0;
   } catch (error) {
     const e = error as Error & { code?: string };

@@ -1,10 +1,10 @@
 // Bad and hostile model files: each gives a TypeError / RangeError / Error with a stable code, allocates no more
 // than the file justifies, and reads nothing outside the model's folder.
 
-import { deflateRawSync } from "node:zlib";
 import fs, { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { deflateRawSync } from "node:zlib";
 import test from "ava";
 
 import { inspectModel, TimeDense } from "../dist/esm/index.mjs";
@@ -57,7 +57,11 @@ test("zip bombs: an entry inflating beyond its declared size; a declared size de
     { name: "model.weights.h5", stored: bomb, method: 8, declaredSize: 4096 },
   ]);
   const before = process.memoryUsage().arrayBuffers;
-  await t.throwsAsync(() => TimeDense.load(lying), { instanceOf: RangeError, ...FORMAT, message: /inflates beyond its declared 4096 bytes/ });
+  await t.throwsAsync(() => TimeDense.load(lying), {
+    instanceOf: RangeError,
+    ...FORMAT,
+    message: /inflates beyond its declared 4096 bytes/,
+  });
   t.true(process.memoryUsage().arrayBuffers - before < 32 * 2 ** 20, "the bomb was not inflated whole");
   const small = deflateRawSync(Buffer.alloc(100));
   const huge = makeZip([
@@ -69,7 +73,11 @@ test("zip bombs: an entry inflating beyond its declared size; a declared size de
 
 test("not HDF5, wrong format, unrecognised bytes", async (t) => {
   const junk = write("junk.h5", "hello, this is not a model");
-  await t.throwsAsync(() => TimeDense.load(junk), { instanceOf: Error, ...FORMAT, message: /not a \.keras \(zip\), \.h5 \(HDF5\) or TF\.js/ });
+  await t.throwsAsync(() => TimeDense.load(junk), {
+    instanceOf: Error,
+    ...FORMAT,
+    message: /not a \.keras \(zip\), \.h5 \(HDF5\) or TF\.js/,
+  });
   await t.throwsAsync(() => TimeDense.load(junk, { format: "h5" }), { ...FORMAT, message: /format "h5" was given/ });
   await t.throwsAsync(() => TimeDense.load(file("seed.keras"), { format: "h5" }), { ...FORMAT, message: /looks like "keras"/ });
   await t.throwsAsync(() => inspectModel(file("seed.h5"), { format: "tfjs" }), { ...FORMAT, message: /looks like "h5"/ });
@@ -80,9 +88,15 @@ test("not HDF5, wrong format, unrecognised bytes", async (t) => {
 });
 
 test("a missing file, a weights-only file without its config", async (t) => {
-  await t.throwsAsync(() => TimeDense.load(join(root, "nope.keras")), { instanceOf: Error, code: "ERR_TDFAST_MODEL_FILE", message: /ENOENT/ });
+  await t.throwsAsync(() => TimeDense.load(join(root, "nope.keras")), {
+    instanceOf: Error,
+    code: "ERR_TDFAST_MODEL_FILE",
+    message: /ENOENT/,
+  });
   await t.throwsAsync(() => TimeDense.load(file("seed.weights.h5")), { ...FORMAT, message: /weights-only file.*config/ });
-  await t.throwsAsync(() => TimeDense.load(file("seed.weights.h5"), { config: join(root, "none.json") }), { code: "ERR_TDFAST_MODEL_FILE" });
+  await t.throwsAsync(() => TimeDense.load(file("seed.weights.h5"), { config: join(root, "none.json") }), {
+    code: "ERR_TDFAST_MODEL_FILE",
+  });
 });
 
 test("a missing layer name or an index out of range lists the layers that exist", async (t) => {
@@ -93,7 +107,11 @@ test("a missing layer name or an index out of range lists the layers that exist"
     message: new RegExp(`no layer named "nope"; the layers tdfast can run are ${listing.source}`),
   });
   for (const layer of [2, -1, 1.5])
-    await t.throwsAsync(() => TimeDense.load(file("nested.h5"), { layer }), { instanceOf: RangeError, code: "ERR_TDFAST_MODEL_LAYER", message: listing });
+    await t.throwsAsync(() => TimeDense.load(file("nested.h5"), { layer }), {
+      instanceOf: RangeError,
+      code: "ERR_TDFAST_MODEL_LAYER",
+      message: listing,
+    });
 });
 
 test("a kernel whose shape disagrees with the config; a bias of the wrong length; 2^40 elements", async (t) => {
@@ -113,16 +131,30 @@ test("a kernel whose shape disagrees with the config; a bias of the wrong length
   // The dataset declares 2^40 x 1 float32 (4 TiB) in a 6 KB file: refused before any allocation.
   const [huge] = await inspectModel(file("huge.weights.h5"), { config: seedConfig });
   t.is(huge.features, 2 ** 40);
-  await t.throwsAsync(() => TimeDense.load(file("huge.weights.h5"), { config: seedConfig }), { instanceOf: RangeError, ...FORMAT, message: /over 2147483648 elements/ });
+  await t.throwsAsync(() => TimeDense.load(file("huge.weights.h5"), { config: seedConfig }), {
+    instanceOf: RangeError,
+    ...FORMAT,
+    message: /over 2147483648 elements/,
+  });
 });
 
+// Wrong argument types on purpose: the errors are what is checked.
+const load = /** @type {(source: unknown, options?: unknown) => Promise<unknown>} */ (TimeDense.load);
+const inspect = /** @type {(source: unknown, options?: unknown) => Promise<unknown>} */ (inspectModel);
+
 test("option errors are argument errors", async (t) => {
-  await t.throwsAsync(() => TimeDense.load(42), { instanceOf: TypeError, code: "ERR_TDFAST_INVALID_TYPE" });
-  await t.throwsAsync(() => TimeDense.load(file("seed.keras"), { format: "onnx" }), { instanceOf: RangeError, code: "ERR_TDFAST_INVALID_VALUE" });
-  await t.throwsAsync(() => TimeDense.load(file("seed.keras"), { layer: {} }), { instanceOf: TypeError, code: "ERR_TDFAST_INVALID_TYPE" });
-  await t.throwsAsync(() => TimeDense.load(file("seed.keras"), { layers: 1 }), { instanceOf: RangeError, code: "ERR_TDFAST_INVALID_VALUE" });
-  await t.throwsAsync(() => TimeDense.load(file("seed.keras"), { backend: "gpu" }), { code: "ERR_TDFAST_INVALID_VALUE" });
-  await t.throwsAsync(() => inspectModel(file("seed.keras"), { layer: 0 }), { code: "ERR_TDFAST_INVALID_VALUE" });
+  await t.throwsAsync(() => load(42), { instanceOf: TypeError, code: "ERR_TDFAST_INVALID_TYPE" });
+  await t.throwsAsync(() => load(file("seed.keras"), { format: "onnx" }), {
+    instanceOf: RangeError,
+    code: "ERR_TDFAST_INVALID_VALUE",
+  });
+  await t.throwsAsync(() => load(file("seed.keras"), { layer: {} }), { instanceOf: TypeError, code: "ERR_TDFAST_INVALID_TYPE" });
+  await t.throwsAsync(() => load(file("seed.keras"), { layers: 1 }), {
+    instanceOf: RangeError,
+    code: "ERR_TDFAST_INVALID_VALUE",
+  });
+  await t.throwsAsync(() => load(file("seed.keras"), { backend: "gpu" }), { code: "ERR_TDFAST_INVALID_VALUE" });
+  await t.throwsAsync(() => inspect(file("seed.keras"), { layer: 0 }), { code: "ERR_TDFAST_INVALID_VALUE" });
 });
 
 // TF.js: shards outside the model's folder are refused before anything is opened there.
@@ -148,8 +180,19 @@ async function recordingReads(fn) {
 
 function tfjsModel(dir, paths, weights) {
   const json = readFileSync(new URL("./fixtures/models/seed.config.json", import.meta.url), "utf8");
-  const manifest = [{ paths, weights: weights ?? [{ name: "output/kernel", shape: [5, 1], dtype: "float32" }, { name: "output/bias", shape: [1], dtype: "float32" }] }];
-  return write(join(dir, "model.json"), JSON.stringify({ format: "layers-model", modelTopology: JSON.parse(json), weightsManifest: manifest }));
+  const manifest = [
+    {
+      paths,
+      weights: weights ?? [
+        { name: "output/kernel", shape: [5, 1], dtype: "float32" },
+        { name: "output/bias", shape: [1], dtype: "float32" },
+      ],
+    },
+  ];
+  return write(
+    join(dir, "model.json"),
+    JSON.stringify({ format: "layers-model", modelTopology: JSON.parse(json), weightsManifest: manifest }),
+  );
 }
 
 const inside = (folder, paths) => paths.every((p) => !relative(resolve(folder), resolve(p)).startsWith(".."));
@@ -166,14 +209,24 @@ test.serial("TF.js: a shard path leaving the folder, an absolute one, a link out
   ];
   for (const [shard, message] of cases) {
     const path = tfjsModel(folder, [shard]);
-    const seen = await recordingReads(() => t.throwsAsync(() => TimeDense.load(path), { instanceOf: Error, code: "ERR_TDFAST_MODEL_FILE", message }));
+    const seen = await recordingReads(() =>
+      t.throwsAsync(() => TimeDense.load(path), { instanceOf: Error, code: "ERR_TDFAST_MODEL_FILE", message }),
+    );
     t.true(inside(folder, seen), `read outside the folder: ${seen.join(", ")}`);
   }
   symlinkSync(secret, join(folder, "link.bin"));
   const path = tfjsModel(folder, ["link.bin"]);
-  const seen = await recordingReads(() => t.throwsAsync(() => TimeDense.load(path), { code: "ERR_TDFAST_MODEL_FILE", message: /link to outside the model's folder/ }));
+  const seen = await recordingReads(() =>
+    t.throwsAsync(() => TimeDense.load(path), { code: "ERR_TDFAST_MODEL_FILE", message: /link to outside the model's folder/ }),
+  );
   // realpath resolved the link (it reads no file contents); nothing outside was opened or stat'ed.
-  t.true(inside(folder, seen.filter((p) => p !== join(folder, "link.bin"))), seen.join(", "));
+  t.true(
+    inside(
+      folder,
+      seen.filter((p) => p !== join(folder, "link.bin")),
+    ),
+    seen.join(", "),
+  );
 });
 
 test.serial("TF.js: shards shorter than the manifest, a declared 2^40 shape, a bias of the wrong length, bytes", async (t) => {
@@ -181,12 +234,20 @@ test.serial("TF.js: shards shorter than the manifest, a declared 2^40 shape, a b
   write(join(folder, "w.bin"), Buffer.alloc(8));
   await t.throwsAsync(() => TimeDense.load(tfjsModel(folder, ["w.bin"])), { instanceOf: RangeError, ...FORMAT, message: /shards hold 8/ });
   const huge = [{ name: "output/kernel", shape: [2 ** 20, 2 ** 20], dtype: "float32" }];
-  await t.throwsAsync(() => TimeDense.load(tfjsModel(folder, ["w.bin"], huge)), { instanceOf: RangeError, ...FORMAT, message: /over 2147483648 elements/ });
+  await t.throwsAsync(() => TimeDense.load(tfjsModel(folder, ["w.bin"], huge)), {
+    instanceOf: RangeError,
+    ...FORMAT,
+    message: /over 2147483648 elements/,
+  });
   const badBias = [
     { name: "output/kernel", shape: [5, 1], dtype: "float32" },
     { name: "output/bias", shape: [2], dtype: "float32" },
   ];
-  await t.throwsAsync(() => TimeDense.load(tfjsModel(folder, ["w.bin"], badBias)), { instanceOf: RangeError, ...FORMAT, message: /bias of shape \[2\]/ });
+  await t.throwsAsync(() => TimeDense.load(tfjsModel(folder, ["w.bin"], badBias)), {
+    instanceOf: RangeError,
+    ...FORMAT,
+    message: /bias of shape \[2\]/,
+  });
   const json = readFileSync(tfjsModel(folder, ["w.bin"]));
   await t.throwsAsync(() => TimeDense.load(json), { ...FORMAT, message: /read from a path/ });
   write(join(folder, "bad.json"), "{ not json");

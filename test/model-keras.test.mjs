@@ -35,7 +35,12 @@ async function checkHead(t, layer, exp, reference = exp.y) {
 const CASES = [
   { title: "seed .keras", path: "seed.keras", exp: "seed" },
   { title: "seed legacy .h5", path: "seed.h5", exp: "seed" },
-  { title: "seed .weights.h5 + to_json() config path", path: "seed.weights.h5", exp: "seed", options: { config: file("seed.config.json") } },
+  {
+    title: "seed .weights.h5 + to_json() config path",
+    path: "seed.weights.h5",
+    exp: "seed",
+    options: { config: file("seed.config.json") },
+  },
   { title: "TF 2.13-2.15 layout (_layer_checkpoint_dependencies)", path: "seed_tf213.keras", exp: "seed" },
   { title: "nested model, default (last) layer", path: "nested.keras", exp: "nested" },
   { title: "nested model, inner layer by name", path: "nested.keras", exp: "nested_inner", options: { layer: "inner_head" } },
@@ -86,7 +91,18 @@ test("inspectModel lists every runnable layer, with the user's names and the fil
       path: "encoder/inner_head",
       weights: "layers/sequential/layers/time_distributed/layer/vars/0",
     },
-    { index: 1, name: "probs", className: "Dense", features: 7, units: 3, activation: "softmax", useBias: true, dtype: "float32", path: "probs", weights: "layers/dense/vars/0" },
+    {
+      index: 1,
+      name: "probs",
+      className: "Dense",
+      features: 7,
+      units: 3,
+      activation: "softmax",
+      useBias: true,
+      dtype: "float32",
+      path: "probs",
+      weights: "layers/dense/vars/0",
+    },
   ]);
   const legacy = await inspectModel(file("nested.h5"));
   t.deepEqual(
@@ -96,10 +112,18 @@ test("inspectModel lists every runnable layer, with the user's names and the fil
       ["probs", 7, 3, "model_weights/probs/probs/kernel"],
     ],
   );
-  for (const [name, dtype] of [["float16", "float16"], ["bfloat16", "bfloat16"], ["float64", "float64"], ["int8", "int8"]])
+  for (const [name, dtype] of [
+    ["float16", "float16"],
+    ["bfloat16", "bfloat16"],
+    ["float64", "float64"],
+    ["int8", "int8"],
+  ])
     t.is((await inspectModel(file(`${name}.keras`)))[0].dtype, dtype, name);
   const weightsOnly = await inspectModel(file("seed.weights.h5"), { config: file("seed.config.json") });
-  t.deepEqual(weightsOnly.map((l) => [l.name, l.className, l.features, l.units, l.activation, l.useBias]), [["output", "TimeDistributed", 5, 1, "sigmoid", true]]);
+  t.deepEqual(
+    weightsOnly.map((l) => [l.name, l.className, l.features, l.units, l.activation, l.useBias]),
+    [["output", "TimeDistributed", 5, 1, "sigmoid", true]],
+  );
   t.false((await inspectModel(file("nobias.keras")))[0].useBias);
 });
 

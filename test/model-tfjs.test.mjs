@@ -24,7 +24,7 @@ function tfjsHead(weights) {
   const saved = head.getWeights().map((w) => w.clone());
   if (weights) head.setWeights(weights.map((w) => tf.tensor(w.data, w.shape)));
   try {
-    return head.apply(tf.tensor(x, [3, T, HEAD_FEATURES])).dataSync();
+    return /** @type {import("@tensorflow/tfjs").Tensor} */ (head.apply(tf.tensor(x, [3, T, HEAD_FEATURES]))).dataSync();
   } finally {
     if (weights) head.setWeights(saved);
     tf.dispose(saved);
@@ -51,9 +51,10 @@ test("float32: tfjs's save, two shards; tdfast's head equals tfjs's", async (t) 
   t.is(layer.features, HEAD_FEATURES);
   t.true(maxError(y, tfjsHead()) < 2e-6, `max error ${maxError(y, tfjsHead())}`);
   const list = await inspectModel(path);
-  t.deepEqual(list.map((l) => [l.name, l.className, l.features, l.units, l.activation, l.dtype, l.weights]), [
-    ["output", "TimeDistributed", HEAD_FEATURES, 1, "sigmoid", "float32", "output/kernel"],
-  ]);
+  t.deepEqual(
+    list.map((l) => [l.name, l.className, l.features, l.units, l.activation, l.dtype, l.weights]),
+    [["output", "TimeDistributed", HEAD_FEATURES, 1, "sigmoid", "float32", "output/kernel"]],
+  );
 });
 
 test("weights matched by topology order and shape when names differ (Keras 3 paths, anonymous names)", async (t) => {
@@ -61,7 +62,10 @@ test("weights matched by topology order and shape when names differ (Keras 3 pat
     s.name.startsWith("output/") ? { ...s, name: `layers/time_distributed/layer/vars/${s.name.endsWith("kernel") ? 0 : 1}` } : s,
   );
   const anonymous = artifacts.weightSpecs.map((s, i) => ({ ...s, name: `w${i}` }));
-  for (const [name, specs] of [["keras3", keras3], ["anonymous", anonymous]]) {
+  for (const [name, specs] of [
+    ["keras3", keras3],
+    ["anonymous", anonymous],
+  ]) {
     const path = writeModel(join(root, name), artifacts, { specs, shards: 3 });
     t.true(maxError((await tdfastHead(path)).y, tfjsHead()) < 2e-6, name);
   }

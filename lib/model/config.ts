@@ -76,7 +76,8 @@ function dtypeOf(config: Json): { dtype: string; quantization: string | undefine
     const className = typeof raw.class_name === "string" ? raw.class_name : "";
     if (typeof inner.name === "string") name = inner.name;
     else if (typeof inner.source_name === "string") name = inner.source_name;
-    if (/quantiz/i.test(className) || typeof inner.mode === "string") quantization = typeof inner.mode === "string" ? inner.mode : className;
+    if (/quantiz/i.test(className) || typeof inner.mode === "string")
+      quantization = typeof inner.mode === "string" ? inner.mode : className;
   }
   // Keras 3.0-3.3 named quantized policies "int8_from_float32" and the like.
   const match = /^(int8|int4|float8|gptq|awq)_from_(\w+)$/.exec(name);
@@ -132,7 +133,8 @@ export function findCandidates(root: unknown, label: string): Candidate[] {
     const used = new Map<string, number>();
     const sequential = modelJson.class_name === "Sequential";
     layers.forEach((layer, i) => {
-      if (!isObject(layer) || typeof layer.class_name !== "string") throw formatError(`${label}: layer ${i} of ${namePath.join("/") || "the model"} is not a layer config`);
+      if (!isObject(layer) || typeof layer.class_name !== "string")
+        throw formatError(`${label}: layer ${i} of ${namePath.join("/") || "the model"} is not a layer config`);
       const className = layer.class_name;
       // Sequential.layers leaves out its InputLayer (keras/src/models/sequential.py), so saving does too.
       if (sequential && i === 0 && className === "InputLayer") return;

@@ -43,7 +43,14 @@ export function toFloat32(
 }
 
 /** TF.js quantization (tfjs-core io.decodeWeights): value = q * scale + min. */
-export function dequantize(bytes: Uint8Array, offset: number, count: number, dtype: "uint8" | "uint16", scale: number, min: number): Float32Array {
+export function dequantize(
+  bytes: Uint8Array,
+  offset: number,
+  count: number,
+  dtype: "uint8" | "uint16",
+  scale: number,
+  min: number,
+): Float32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset);
   const out = new Float32Array(count);
   if (dtype === "uint8") for (let i = 0; i < count; i++) out[i] = view.getUint8(i) * scale + min;

@@ -167,7 +167,9 @@ export class H5File {
       const address = new DataView(this.bytes.buffer).getBigUint64(propertyOffset, true);
       if (address === 0xffffffffffffffffn) throw formatError(`${this.label}: ${what} has no data (never written)`);
       if (address + BigInt(bytes) > BigInt(this.bytes.length))
-        throw sizeError(`${this.label}: ${what} declares ${bytes} bytes at offset ${address}, beyond the file's ${this.bytes.length} bytes`);
+        throw sizeError(
+          `${this.label}: ${what} declares ${bytes} bytes at offset ${address}, beyond the file's ${this.bytes.length} bytes`,
+        );
       return toFloat32(this.bytes, Number(address), count, kind as "float32");
     }
     if (layoutClass === 2) {
@@ -184,9 +186,13 @@ export class H5File {
 
   private messageOffset(dataset: JsfiveDataset, type: number): number {
     const message = this.guard(dataset.name, () => dataset._dataobjects.find_msg_type(type)[0]);
-    if (!message) throw formatError(`${this.label}: ${dataset.name}: no ${type === DATASPACE_MSG ? "dataspace" : type === DATATYPE_MSG ? "datatype" : "layout"} message`);
+    if (!message)
+      throw formatError(
+        `${this.label}: ${dataset.name}: no ${type === DATASPACE_MSG ? "dataspace" : type === DATATYPE_MSG ? "datatype" : "layout"} message`,
+      );
     const offset = this.guard(dataset.name, () => message.get("offset_to_message"));
-    if (!Number.isSafeInteger(offset) || offset < 0 || offset >= this.bytes.length) throw formatError(`${this.label}: ${dataset.name}: corrupt object header`);
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset >= this.bytes.length)
+      throw formatError(`${this.label}: ${dataset.name}: corrupt object header`);
     return offset;
   }
 

@@ -2,7 +2,7 @@
 // config JSON, and TF.js model.json files. Loaded on first use of TimeDense.load or inspectModel, with jsfive and
 // yauzl behind it loaded on first use too, so that `import "tdfast"` stays as light as it was.
 
-import { open, readFile } from "node:fs/promises";
+import { open } from "node:fs/promises";
 import { types } from "node:util";
 
 import { type CanonicalActivation, lookupActivation } from "../activations.js";
@@ -80,7 +80,8 @@ function readSource(source: unknown): Source {
     return { label: source.href, path: decodeURIComponent(source.pathname), bytes: undefined };
   }
   if (types.isArrayBuffer(source)) return { label: "model bytes", path: undefined, bytes: Buffer.from(source) };
-  if (types.isUint8Array(source)) return { label: "model bytes", path: undefined, bytes: Buffer.from(source.buffer, source.byteOffset, source.byteLength) };
+  if (types.isUint8Array(source))
+    return { label: "model bytes", path: undefined, bytes: Buffer.from(source.buffer, source.byteOffset, source.byteLength) };
   throw invalidType("source", "a file path, a file: URL, a Uint8Array or an ArrayBuffer", source);
 }
 
@@ -139,8 +140,14 @@ function readOptions(options: unknown, allowed: readonly string[]): Record<strin
     if (!allowed.includes(key)) throw unknownKey("options", key, allowed);
     out[key] = (options as Record<string, unknown>)[key];
   }
-  if (out.format !== undefined && !FORMATS.includes(out.format as ModelFormat)) throw invalidValue("options.format", `one of ${FORMATS.join(", ")}`, out.format);
-  if (out.config !== undefined && typeof out.config !== "string" && !(out.config instanceof URL) && (typeof out.config !== "object" || out.config === null))
+  if (out.format !== undefined && !FORMATS.includes(out.format as ModelFormat))
+    throw invalidValue("options.format", `one of ${FORMATS.join(", ")}`, out.format);
+  if (
+    out.config !== undefined &&
+    typeof out.config !== "string" &&
+    !(out.config instanceof URL) &&
+    (typeof out.config !== "object" || out.config === null)
+  )
     throw invalidType("options.config", "a path to the config JSON, or the config object", out.config);
   return out;
 }
@@ -162,7 +169,9 @@ async function locate(sourceArg: unknown, options: Record<string, unknown>): Pro
   const format = (options.format as ModelFormat | undefined) ?? detected;
   if (format === undefined) throw formatError(`${source.label}: not a .keras (zip), .h5 (HDF5) or TF.js model.json file`);
   if (detected !== format)
-    throw formatError(`${source.label}: format ${JSON.stringify(format)} was given, but the file ${detected ? `looks like ${JSON.stringify(detected)}` : "is none of keras, h5, tfjs"}`);
+    throw formatError(
+      `${source.label}: format ${JSON.stringify(format)} was given, but the file ${detected ? `looks like ${JSON.stringify(detected)}` : "is none of keras, h5, tfjs"}`,
+    );
   const config = await readConfig(options.config);
   const label = source.label;
   try {
@@ -178,7 +187,8 @@ async function locate(sourceArg: unknown, options: Record<string, unknown>): Pro
       });
       const configBytes = entries.get("config.json");
       const weights = entries.get("model.weights.h5");
-      if (!configBytes || !weights) throw formatError(`${label}: not a Keras 3 .keras file (no ${configBytes ? "model.weights.h5" : "config.json"} in the zip)`);
+      if (!configBytes || !weights)
+        throw formatError(`${label}: not a Keras 3 .keras file (no ${configBytes ? "model.weights.h5" : "config.json"} in the zip)`);
       const h5 = new H5File(weights, `${label}: model.weights.h5`);
       return { label, located: locateKeras3(h5, findCandidates(parseJson(configBytes, `${label}: config.json`), label)) };
     }
@@ -187,7 +197,9 @@ async function locate(sourceArg: unknown, options: Record<string, unknown>): Pro
     const embedded = legacyConfig(h5);
     const modelConfig = embedded !== undefined ? parseJson(embedded, `${label}: model_config`) : config;
     if (modelConfig === undefined)
-      throw formatError(`${label}: a weights-only file (no model_config): pass the model's config, { config: "model.json" } (the output of model.to_json())`);
+      throw formatError(
+        `${label}: a weights-only file (no model_config): pass the model's config, { config: "model.json" } (the output of model.to_json())`,
+      );
     const candidates = findCandidates(modelConfig, label);
     const legacyRoot = legacyWeightsRoot(h5);
     if (legacyRoot) return { label, located: locateLegacy(h5, legacyRoot, candidates) };
@@ -221,7 +233,9 @@ export async function inspectModel(source: ModelSource, options?: InspectOptions
 }
 
 const listing = (layers: readonly ModelLayer[]) =>
-  layers.length === 0 ? "none" : layers.map((l) => `${l.index}: ${JSON.stringify(l.path)} (${l.className}, ${l.features} → ${l.units})`).join("; ");
+  layers.length === 0
+    ? "none"
+    : layers.map((l) => `${l.index}: ${JSON.stringify(l.path)} (${l.className}, ${l.features} → ${l.units})`).join("; ");
 
 /** The selected layer's weights as float32, its activation checked against tdfast's. */
 export async function loadModelLayer(source: ModelSource, options: Record<string, unknown>): Promise<LoadedLayer> {
@@ -235,9 +249,12 @@ export async function loadModelLayer(source: ModelSource, options: Record<string
   } else if (typeof selector === "string") {
     index = layers.findIndex((l) => l.name === selector);
     if (index < 0) index = layers.findIndex((l) => l.path === selector);
-    if (index < 0) throw missingLayerError(`${label}: no layer named ${JSON.stringify(selector)}; the layers tdfast can run are ${listing(layers)}`);
+    if (index < 0)
+      throw missingLayerError(`${label}: no layer named ${JSON.stringify(selector)}; the layers tdfast can run are ${listing(layers)}`);
     if (layers.filter((l) => l.name === selector).length > 1)
-      throw missingLayerError(`${label}: several layers are named ${JSON.stringify(selector)}: select one by path or index (${listing(layers)})`);
+      throw missingLayerError(
+        `${label}: several layers are named ${JSON.stringify(selector)}: select one by path or index (${listing(layers)})`,
+      );
   } else if (typeof selector === "number") {
     if (!Number.isInteger(selector) || selector < 0 || selector >= layers.length)
       throw missingLayerError(`${label}: layer index ${selector} is out of range; the layers tdfast can run are ${listing(layers)}`);
@@ -248,9 +265,13 @@ export async function loadModelLayer(source: ModelSource, options: Record<string
   const chosen = located[index]!;
   const layer = layers[index]!;
   const c = chosen.candidate;
-  if (c.quantization) throw layerError(`${label}: layer ${JSON.stringify(c.name)} is quantized (${c.quantization}); tdfast runs float weights only`);
+  if (c.quantization)
+    throw layerError(`${label}: layer ${JSON.stringify(c.name)} is quantized (${c.quantization}); tdfast runs float weights only`);
   const activation = c.activationIsName ? lookupActivation(c.activation) : undefined;
-  if (!activation) throw layerError(`${label}: layer ${JSON.stringify(c.name)} has activation ${JSON.stringify(c.activation)}, which tdfast does not compute`);
+  if (!activation)
+    throw layerError(
+      `${label}: layer ${JSON.stringify(c.name)} has activation ${JSON.stringify(c.activation)}, which tdfast does not compute`,
+    );
   let weights: Awaited<ReturnType<Located["read"]>>;
   try {
     weights = await chosen.read();
@@ -258,7 +279,9 @@ export async function loadModelLayer(source: ModelSource, options: Record<string
     throw asFormatError(label, error);
   }
   if (weights.kernel.length !== layer.features * layer.units || (weights.bias && weights.bias.length !== layer.units))
-    throw sizeError(`${label}: layer ${JSON.stringify(c.name)}: read ${weights.kernel.length} kernel values, expected ${layer.features * layer.units}`);
+    throw sizeError(
+      `${label}: layer ${JSON.stringify(c.name)}: read ${weights.kernel.length} kernel values, expected ${layer.features * layer.units}`,
+    );
   return { layer, kernel: weights.kernel, bias: weights.bias, activation: activation.name };
 }
 

@@ -28,14 +28,19 @@ export function locateKeras3(h5: H5File, candidates: readonly Candidate[]): Loca
   return candidates.map((candidate) => {
     const found = varsGroup(h5, candidate.kerasPath);
     if (!found)
-      throw formatError(`${h5.label}: no weights for layer ${JSON.stringify(candidate.name)} at ${candidate.kerasPath}/vars (does the config match this weights file?)`);
+      throw formatError(
+        `${h5.label}: no weights for layer ${JSON.stringify(candidate.name)} at ${candidate.kerasPath}/vars (does the config match this weights file?)`,
+      );
     const kernel = h5.dataset("0", found.group);
     if (!kernel) throw formatError(`${h5.label}: layer ${JSON.stringify(candidate.name)} has no kernel at ${found.path}/0`);
     const bias = candidate.useBias ? h5.dataset("1", found.group) : undefined;
-    if (candidate.useBias && !bias) throw formatError(`${h5.label}: layer ${JSON.stringify(candidate.name)} has no bias at ${found.path}/1`);
+    if (candidate.useBias && !bias)
+      throw formatError(`${h5.label}: layer ${JSON.stringify(candidate.name)} has no bias at ${found.path}/1`);
     const dtype = candidate.quantization ?? h5.kind(kernel);
     // A quantized layer stores an integer kernel and scales: its shapes are checked only when it could be read.
-    const features = candidate.quantization ? (h5.shape(kernel)[0] ?? 0) : checkShapes(h5.label, candidate, h5.shape(kernel), bias && h5.shape(bias));
+    const features = candidate.quantization
+      ? (h5.shape(kernel)[0] ?? 0)
+      : checkShapes(h5.label, candidate, h5.shape(kernel), bias && h5.shape(bias));
     return {
       candidate,
       features,

@@ -42,7 +42,8 @@ export function locateLegacy(h5: H5File, weightsRoot: JsfiveGroup, candidates: r
     if (kernelIndex < 0) throw formatError(`${h5.label}: layer ${name} has no 2-D kernel among ${JSON.stringify(names)}`);
     const kernel = datasets[kernelIndex]!;
     const bias = candidate.useBias ? datasets.slice(kernelIndex + 1).find((d) => d.shape.length === 1) : undefined;
-    if (candidate.useBias && !bias) throw formatError(`${h5.label}: layer ${name} has no bias after its kernel ${JSON.stringify(kernel.name)}`);
+    if (candidate.useBias && !bias)
+      throw formatError(`${h5.label}: layer ${name} has no bias after its kernel ${JSON.stringify(kernel.name)}`);
     const features = candidate.quantization ? (kernel.shape[0] ?? 0) : checkShapes(h5.label, candidate, kernel.shape, bias?.shape);
     return {
       candidate,

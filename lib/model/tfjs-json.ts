@@ -36,7 +36,12 @@ function readManifest(json: Json, label: string): { entries: Entry[]; groups: st
   const entries: Entry[] = [];
   const groups: string[][] = [];
   manifest.forEach((group, g) => {
-    if (!isObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights) || !group.paths.every((p) => typeof p === "string"))
+    if (
+      !isObject(group) ||
+      !Array.isArray(group.paths) ||
+      !Array.isArray(group.weights) ||
+      !group.paths.every((p) => typeof p === "string")
+    )
       throw formatError(`${label}: weightsManifest[${g}] needs paths (strings) and weights`);
     groups.push(group.paths as string[]);
     let offset = 0;
@@ -47,7 +52,10 @@ function readManifest(json: Json, label: string): { entries: Entry[]; groups: st
       if (!shape.every((n) => typeof n === "number" && Number.isSafeInteger(n) && n >= 0))
         throw formatError(`${label}: weight ${JSON.stringify(weight.name)} has an invalid shape`);
       const count = (shape as number[]).reduce((a, b) => a * b, 1);
-      if (count > MAX_ELEMENTS) throw sizeError(`${label}: weight ${JSON.stringify(weight.name)} declares shape [${shape.join(", ")}], over ${MAX_ELEMENTS} elements`);
+      if (count > MAX_ELEMENTS)
+        throw sizeError(
+          `${label}: weight ${JSON.stringify(weight.name)} declares shape [${shape.join(", ")}], over ${MAX_ELEMENTS} elements`,
+        );
       let quantization: Entry["quantization"];
       if (weight.quantization !== undefined) {
         const q = weight.quantization;
@@ -61,7 +69,10 @@ function readManifest(json: Json, label: string): { entries: Entry[]; groups: st
       }
       const stored = quantization?.dtype ?? weight.dtype;
       const itemSize = STORED_BYTES[stored];
-      if (itemSize === undefined) throw formatError(`${label}: weight ${JSON.stringify(weight.name)} has dtype ${JSON.stringify(stored)}, which tdfast cannot lay out`);
+      if (itemSize === undefined)
+        throw formatError(
+          `${label}: weight ${JSON.stringify(weight.name)} has dtype ${JSON.stringify(stored)}, which tdfast cannot lay out`,
+        );
       const bytes = count * itemSize;
       entries.push({ name: weight.name, shape: shape as number[], dtype: weight.dtype, quantization, group: g, offset, bytes, count });
       offset += bytes;
@@ -72,7 +83,12 @@ function readManifest(json: Json, label: string): { entries: Entry[]; groups: st
 
 const segments = (name: string): string[] => name.split("/").map((part) => part.replace(/:\d+$/, ""));
 
-function findWeights(candidate: Candidate, entries: readonly Entry[], taken: Set<Entry>, label: string): { kernel: Entry; bias: Entry | undefined } | undefined {
+function findWeights(
+  candidate: Candidate,
+  entries: readonly Entry[],
+  taken: Set<Entry>,
+  label: string,
+): { kernel: Entry; bias: Entry | undefined } | undefined {
   const fits = (kernel: Entry | undefined, bias: Entry | undefined) =>
     kernel !== undefined &&
     kernel.shape.length === 2 &&
@@ -100,7 +116,12 @@ function findWeights(candidate: Candidate, entries: readonly Entry[], taken: Set
 }
 
 /** The shard files of a group, resolved inside `folder` (its real path), refusing paths and links that leave it. */
-async function shardFiles(folder: string, realFolder: string, paths: readonly string[], label: string): Promise<{ path: string; size: number }[]> {
+async function shardFiles(
+  folder: string,
+  realFolder: string,
+  paths: readonly string[],
+  label: string,
+): Promise<{ path: string; size: number }[]> {
   const out: { path: string; size: number }[] = [];
   for (const p of paths) {
     if (p.length === 0 || isAbsolute(p) || p.includes("\0") || /^[a-z][a-z0-9+.-]*:/i.test(p))
@@ -126,7 +147,12 @@ async function shardFiles(folder: string, realFolder: string, paths: readonly st
 }
 
 /** Reads [offset, offset + bytes) of the concatenation of `shards`. */
-async function readRange(shards: readonly { path: string; size: number }[], offset: number, bytes: number, label: string): Promise<Uint8Array> {
+async function readRange(
+  shards: readonly { path: string; size: number }[],
+  offset: number,
+  bytes: number,
+  label: string,
+): Promise<Uint8Array> {
   const total = shards.reduce((a, s) => a + s.size, 0);
   if (offset + bytes > total) throw sizeError(`${label}: the weights need bytes up to ${offset + bytes}, but the shards hold ${total}`);
   const out = new Uint8Array(bytes);
@@ -168,7 +194,10 @@ export async function locateTfjs(json: unknown, modelPath: string, label: string
   const taken = new Set<Entry>();
   return candidates.map((candidate) => {
     const found = findWeights(candidate, entries, taken, label);
-    if (!found) throw formatError(`${label}: no weights in the manifest fit layer ${JSON.stringify(candidate.name)} ([features, ${candidate.units}]${candidate.useBias ? " and a bias" : ""})`);
+    if (!found)
+      throw formatError(
+        `${label}: no weights in the manifest fit layer ${JSON.stringify(candidate.name)} ([features, ${candidate.units}]${candidate.useBias ? " and a bias" : ""})`,
+      );
     taken.add(found.kernel);
     if (found.bias) taken.add(found.bias);
     const features = checkShapes(label, candidate, found.kernel.shape, found.bias?.shape);

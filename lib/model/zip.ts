@@ -22,7 +22,11 @@ function lib(): typeof Yauzl {
 export type ZipSource = { path: string } | { bytes: Buffer };
 
 /** The entries of `wanted` found in the zip (absent names are missing from the map), each at most `limits[name]` bytes. */
-export async function readZipEntries(source: ZipSource, label: string, limits: Readonly<Record<string, number>>): Promise<Map<string, Buffer>> {
+export async function readZipEntries(
+  source: ZipSource,
+  label: string,
+  limits: Readonly<Record<string, number>>,
+): Promise<Map<string, Buffer>> {
   const zip = await openZip(source, label);
   try {
     return await collect(zip, label, limits);
@@ -73,7 +77,9 @@ function collect(zip: Yauzl.ZipFile, label: string, limits: Readonly<Record<stri
       if (declared > limit) return fail(sizeError(`${label}: ${entry.fileName} declares ${declared} bytes, over the limit of ${limit}`));
       if (entry.compressionMethod === 8 && declared > entry.compressedSize * MAX_DEFLATE_RATIO + 1024)
         return fail(
-          sizeError(`${label}: ${entry.fileName} declares ${declared} bytes from ${entry.compressedSize} compressed bytes, beyond deflate's 1032:1`),
+          sizeError(
+            `${label}: ${entry.fileName} declares ${declared} bytes from ${entry.compressedSize} compressed bytes, beyond deflate's 1032:1`,
+          ),
         );
       if (entry.compressionMethod === 0 && declared !== entry.compressedSize)
         return fail(sizeError(`${label}: ${entry.fileName} is stored with ${entry.compressedSize} bytes but declares ${declared}`));
@@ -91,10 +97,15 @@ function collect(zip: Yauzl.ZipFile, label: string, limits: Readonly<Record<stri
         });
         // yauzl's own check (validateEntrySizes) may stop the stream first.
         stream.on("error", (error) =>
-          fail(/too (many|few) bytes/.test(messageOf(error)) ? sizeError(`${label}: ${entry.fileName} inflates beyond its declared ${declared} bytes (${messageOf(error)})`) : error),
+          fail(
+            /too (many|few) bytes/.test(messageOf(error))
+              ? sizeError(`${label}: ${entry.fileName} inflates beyond its declared ${declared} bytes (${messageOf(error)})`)
+              : error,
+          ),
         );
         stream.on("end", () => {
-          if (length !== declared) return fail(sizeError(`${label}: ${entry.fileName} inflates to ${length} bytes, not the declared ${declared}`));
+          if (length !== declared)
+            return fail(sizeError(`${label}: ${entry.fileName} inflates to ${length} bytes, not the declared ${declared}`));
           found.set(entry.fileName, out);
           zip.readEntry();
         });

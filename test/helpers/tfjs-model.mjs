@@ -19,13 +19,17 @@ export async function seedModel() {
   x = tf.layers.reshape({ targetShape: [T, 1, 6] }).apply(x);
   x = tf.layers.conv2dTranspose({ filters: HEAD_FEATURES, kernelSize: [3, 1], padding: "same" }).apply(x);
   x = tf.layers.reshape({ targetShape: [T, HEAD_FEATURES] }).apply(x);
-  const head = tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 1, activation: "sigmoid", biasInitializer: "randomNormal" }), name: "output" });
-  const model = tf.model({ inputs: input, outputs: head.apply(x) });
+  const head = tf.layers.timeDistributed({
+    layer: tf.layers.dense({ units: 1, activation: "sigmoid", biasInitializer: "randomNormal" }),
+    name: "output",
+  });
+  const model = tf.model({ inputs: input, outputs: /** @type {import("@tensorflow/tfjs").SymbolicTensor} */ (head.apply(x)) });
   return { tf, model, head };
 }
 
 /** tfjs's own save API; returns its artifacts (modelTopology, weightSpecs, weightData). */
 export async function saveArtifacts(model) {
+  /** @type {any} */
   let artifacts;
   await model.save(
     tf.io.withSaveHandler(async (a) => {
@@ -36,14 +40,21 @@ export async function saveArtifacts(model) {
   return artifacts;
 }
 
-/** Writes model.json and the weight data split into `shards` files, in order. */
+/**
+ * Writes model.json and the weight data split into `shards` files, in order (or names `paths` without writing them).
+ * @param {string} dir
+ * @param {any} artifacts
+ * @param {{ specs?: any[], data?: ArrayBuffer, shards?: number, paths?: string[] }} [options]
+ */
 export function writeModel(dir, artifacts, { specs = artifacts.weightSpecs, data = artifacts.weightData, shards = 2, paths } = {}) {
   mkdirSync(dir, { recursive: true });
   const bytes = new Uint8Array(data);
   const names = paths ?? Array.from({ length: shards }, (_, i) => `group1-shard${i + 1}of${shards}.bin`);
   if (!paths) {
     const step = Math.ceil(bytes.length / shards);
-    names.forEach((name, i) => writeFileSync(join(dir, name), bytes.subarray(i * step, (i + 1) * step)));
+    names.forEach((name, i) => {
+      writeFileSync(join(dir, name), bytes.subarray(i * step, (i + 1) * step));
+    });
   }
   const json = {
     modelTopology: artifacts.modelTopology,
