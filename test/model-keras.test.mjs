@@ -41,6 +41,12 @@ const CASES = [
     exp: "seed",
     options: { config: file("seed.config.json") },
   },
+  {
+    title: "legacy weights-only .h5 (Keras's legacy writer) + config",
+    path: "seed_legacy.weights.h5",
+    exp: "seed",
+    options: { config: file("seed.config.json") },
+  },
   { title: "TF 2.13-2.15 layout (_layer_checkpoint_dependencies)", path: "seed_tf213.keras", exp: "seed" },
   { title: "nested model, default (last) layer", path: "nested.keras", exp: "nested" },
   { title: "nested model, inner layer by name", path: "nested.keras", exp: "nested_inner", options: { layer: "inner_head" } },

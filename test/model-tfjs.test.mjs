@@ -71,6 +71,15 @@ test("weights matched by topology order and shape when names differ (Keras 3 pat
   }
 });
 
+test("the converter's modelTopology wrapper ({ keras_version, backend, model_config })", async (t) => {
+  const wrapped = {
+    ...artifacts,
+    modelTopology: { keras_version: "2.15.0", backend: "tensorflow", model_config: artifacts.modelTopology },
+  };
+  const path = writeModel(join(root, "converter"), wrapped, { shards: 1 });
+  t.true(maxError((await tdfastHead(path)).y, tfjsHead()) < 2e-6);
+});
+
 for (const dtype of ["float16", "uint8", "uint16"]) {
   test(`${dtype} quantization (the converter's layout) dequantizes as tfjs's decodeWeights does`, async (t) => {
     const { specs, data } = quantize(artifacts, dtype);
