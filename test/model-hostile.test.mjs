@@ -253,3 +253,22 @@ test.serial("TF.js: shards shorter than the manifest, a declared 2^40 shape, a b
   write(join(folder, "bad.json"), "{ not json");
   await t.throwsAsync(() => TimeDense.load(join(folder, "bad.json")), { ...FORMAT, message: /not valid JSON/ });
 });
+
+test("corrupted files (random bytes overwritten) load or reject with a model code, never anything else", async (t) => {
+  let seed = 12345;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const codes = new Set(["ERR_TDFAST_MODEL_FILE", "ERR_TDFAST_MODEL_FORMAT", "ERR_TDFAST_MODEL_LAYER"]);
+  for (const name of ["seed.keras", "seed.h5", "bfloat16.keras"]) {
+    const source = readFileSync(file(name));
+    for (let i = 0; i < 60; i++) {
+      const bytes = Buffer.from(source);
+      for (let j = 1 + Math.floor(random() * 8); j > 0; j--) bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
+      try {
+        await TimeDense.load(bytes, { backend: "cpu" });
+      } catch (error) {
+        if (!codes.has(error.code)) t.fail(`${name} #${i}: ${error.stack}`);
+      }
+    }
+  }
+  t.pass();
+});
