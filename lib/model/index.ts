@@ -3,6 +3,7 @@
 // yauzl behind it loaded on first use too, so that `import "tdfast"` stays as light as it was.
 
 import { open } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { types } from "node:util";
 
 import { type CanonicalActivation, lookupActivation } from "../activations.js";
@@ -77,7 +78,7 @@ function readSource(source: unknown): Source {
   }
   if (source instanceof URL) {
     if (source.protocol !== "file:") throw invalidValue("source", "a file: URL", source.href);
-    return { label: source.href, path: decodeURIComponent(source.pathname), bytes: undefined };
+    return { label: source.href, path: fileURLToPath(source), bytes: undefined };
   }
   if (types.isArrayBuffer(source)) return { label: "model bytes", path: undefined, bytes: Buffer.from(source) };
   if (types.isUint8Array(source))
@@ -90,7 +91,12 @@ async function readHead(source: Source): Promise<Uint8Array> {
   const handle = await openFile(source.path!, source.label);
   try {
     const head = new Uint8Array(8);
-    const { bytesRead } = await handle.read(head, 0, 8, 0);
+    const { bytesRead } = await handle.read(head, 0, 8, 0).catch((error) => {
+      throw fileError(
+        `${source.label}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+        error,
+      );
+    });
     return head.subarray(0, bytesRead);
   } finally {
     await handle.close();
@@ -110,7 +116,9 @@ async function readWhole(path: string, label: string, limit: number): Promise<Bu
   try {
     const { size } = await handle.stat();
     if (size > limit) throw sizeError(`${label}: ${size} bytes, over the limit of ${limit}`);
-    return await handle.readFile();
+    return await handle.readFile().catch((error) => {
+      throw fileError(`${label}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, error);
+    });
   } finally {
     await handle.close();
   }
@@ -156,7 +164,7 @@ async function readConfig(config: unknown): Promise<unknown> {
   if (config === undefined) return undefined;
   if (typeof config === "string" || config instanceof URL) {
     const label = config instanceof URL ? config.href : config;
-    const path = config instanceof URL ? decodeURIComponent(config.pathname) : config;
+    const path = config instanceof URL ? fileURLToPath(config) : config;
     return parseJson(await readWhole(path, label, MAX_JSON_BYTES), label);
   }
   return config;
@@ -171,6 +179,12 @@ async function locate(sourceArg: unknown, options: Record<string, unknown>): Pro
   if (detected !== format)
     throw formatError(
       `${source.label}: format ${JSON.stringify(format)} was given, but the file ${detected ? `looks like ${JSON.stringify(detected)}` : "is none of keras, h5, tfjs"}`,
+    );
+  if (options.config !== undefined && format !== "h5")
+    throw invalidValue(
+      "options.config",
+      `no config for a ${format} file (it has its own); config is for weights-only .h5 files`,
+      options.config,
     );
   const config = await readConfig(options.config);
   const label = source.label;
@@ -194,7 +208,8 @@ async function locate(sourceArg: unknown, options: Record<string, unknown>): Pro
     }
     const bytes = source.bytes ?? (await readWhole(source.path!, label, MAX_ENTRY_BYTES));
     const h5 = new H5File(bytes, label);
-    const embedded = legacyConfig(h5);
+    // A config given replaces the file's own (model_config of a full legacy file).
+    const embedded = config === undefined ? legacyConfig(h5) : undefined;
     const modelConfig = embedded !== undefined ? parseJson(embedded, `${label}: model_config`) : config;
     if (modelConfig === undefined)
       throw formatError(
