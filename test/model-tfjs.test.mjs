@@ -80,6 +80,13 @@ test("the converter's modelTopology wrapper ({ keras_version, backend, model_con
   t.true(maxError((await tdfastHead(path)).y, tfjsHead()) < 2e-6);
 });
 
+test("TF.js's hard_sigmoid (clip(0.2 x + 0.5)) is refused: tdfast computes Keras 3's", async (t) => {
+  const topology = structuredClone(artifacts.modelTopology);
+  topology.config.layers.at(-1).config.layer.config.activation = "hard_sigmoid";
+  const path = writeModel(join(root, "hard"), { ...artifacts, modelTopology: topology }, { shards: 1 });
+  await t.throwsAsync(() => TimeDense.load(path), { code: "ERR_TDFAST_MODEL_LAYER", message: /"hard_sigmoid" as TF\.js defines it/ });
+});
+
 for (const dtype of ["float16", "uint8", "uint16"]) {
   test(`${dtype} quantization (the converter's layout) dequantizes as tfjs's decodeWeights does`, async (t) => {
     const { specs, data } = quantize(artifacts, dtype);

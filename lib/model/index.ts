@@ -11,7 +11,7 @@ import type { BackendChoice } from "../backends/index.js";
 import { invalidType, invalidValue, unknownKey } from "../errors.js";
 import { findCandidates } from "./config.js";
 import { asFormatError, fileError, formatError, layerError, missingLayerError, sizeError } from "./fail.js";
-import { H5File, isHdf5 } from "./hdf5.js";
+import { H5File, isHdf5, stringAttr } from "./hdf5.js";
 import { isKeras3Weights, locateKeras3 } from "./keras.js";
 import { legacyConfig, legacyWeightsRoot, locateLegacy } from "./legacy-h5.js";
 import type { Located } from "./located.js";
@@ -170,7 +170,24 @@ async function readConfig(config: unknown): Promise<unknown> {
   return config;
 }
 
-async function locate(sourceArg: unknown, options: Record<string, unknown>): Promise<{ label: string; located: Located[] }> {
+/** Who wrote the file: activations whose definitions changed (hard_sigmoid) depend on it. */
+interface Producer {
+  readonly kerasVersion: string | undefined;
+  readonly tfjs: boolean;
+}
+
+interface Found {
+  readonly label: string;
+  readonly located: Located[];
+  readonly producer: Producer;
+}
+
+const kerasVersionOf = (value: unknown): string | undefined =>
+  typeof value === "object" && value !== null && typeof (value as { keras_version?: unknown }).keras_version === "string"
+    ? (value as { keras_version: string }).keras_version
+    : undefined;
+
+async function locate(sourceArg: unknown, options: Record<string, unknown>): Promise<Found> {
   const source = readSource(sourceArg);
   const head = await readHead(source);
   const detected = sniff(head);
@@ -192,19 +209,22 @@ async function locate(sourceArg: unknown, options: Record<string, unknown>): Pro
     if (format === "tfjs") {
       if (!source.path) throw formatError(`${label}: a TF.js model.json is read from a path (its shards are beside it)`);
       const json = parseJson(await readWhole(source.path, label, MAX_JSON_BYTES), label);
-      return { label, located: await locateTfjs(json, source.path, label) };
+      return { label, located: await locateTfjs(json, source.path, label), producer: { kerasVersion: undefined, tfjs: true } };
     }
     if (format === "keras") {
       const entries = await readZipEntries(source.path ? { path: source.path } : { bytes: source.bytes! }, label, {
         "config.json": MAX_JSON_BYTES,
+        "metadata.json": MAX_JSON_BYTES,
         "model.weights.h5": MAX_ENTRY_BYTES,
       });
+      const metadata = entries.get("metadata.json");
+      const producer = { kerasVersion: metadata ? kerasVersionOf(parseJson(metadata, `${label}: metadata.json`)) : undefined, tfjs: false };
       const configBytes = entries.get("config.json");
       const weights = entries.get("model.weights.h5");
       if (!configBytes || !weights)
         throw formatError(`${label}: not a Keras 3 .keras file (no ${configBytes ? "model.weights.h5" : "config.json"} in the zip)`);
       const h5 = new H5File(weights, `${label}: model.weights.h5`);
-      return { label, located: locateKeras3(h5, findCandidates(parseJson(configBytes, `${label}: config.json`), label)) };
+      return { label, located: locateKeras3(h5, findCandidates(parseJson(configBytes, `${label}: config.json`), label)), producer };
     }
     const bytes = source.bytes ?? (await readWhole(source.path!, label, MAX_ENTRY_BYTES));
     const h5 = new H5File(bytes, label);
@@ -217,8 +237,11 @@ async function locate(sourceArg: unknown, options: Record<string, unknown>): Pro
       );
     const candidates = findCandidates(modelConfig, label);
     const legacyRoot = legacyWeightsRoot(h5);
-    if (legacyRoot) return { label, located: locateLegacy(h5, legacyRoot, candidates) };
-    if (isKeras3Weights(h5)) return { label, located: locateKeras3(h5, candidates) };
+    if (legacyRoot) {
+      const version = stringAttr(h5.attrs(h5.root), "keras_version") ?? stringAttr(h5.attrs(legacyRoot), "keras_version");
+      return { label, located: locateLegacy(h5, legacyRoot, candidates), producer: { kerasVersion: version, tfjs: false } };
+    }
+    if (isKeras3Weights(h5)) return { label, located: locateKeras3(h5, candidates), producer: { kerasVersion: undefined, tfjs: false } };
     throw formatError(`${label}: an HDF5 file with neither Keras 3 weights (layers/…/vars) nor legacy ones (model_weights, layer_names)`);
   } catch (error) {
     throw asFormatError(label, error);
@@ -254,7 +277,7 @@ const listing = (layers: readonly ModelLayer[]) =>
 
 /** The selected layer's weights as float32, its activation checked against tdfast's. */
 export async function loadModelLayer(source: ModelSource, options: Record<string, unknown>): Promise<LoadedLayer> {
-  const { label, located } = await locate(source, options);
+  const { label, located, producer } = await locate(source, options);
   const layers = located.map(describeLayer);
   const selector = options.layer;
   let index: number;
@@ -286,6 +309,11 @@ export async function loadModelLayer(source: ModelSource, options: Record<string
   if (!activation)
     throw layerError(
       `${label}: layer ${JSON.stringify(c.name)} has activation ${JSON.stringify(c.activation)}, which tdfast does not compute`,
+    );
+  // tf.keras 1-2 and TF.js define hard_sigmoid as clip(0.2 x + 0.5, 0, 1); Keras 3 (and tdfast) as relu6(x + 3) / 6.
+  if (activation.name === "hard_sigmoid" && (producer.tfjs || /^[12]\./.test(producer.kerasVersion ?? "")))
+    throw layerError(
+      `${label}: layer ${JSON.stringify(c.name)} has activation "hard_sigmoid" as ${producer.tfjs ? "TF.js" : `Keras ${producer.kerasVersion}`} defines it (clip(0.2 x + 0.5, 0, 1)), not Keras 3's relu6(x + 3) / 6, which tdfast computes`,
     );
   let weights: Awaited<ReturnType<Located["read"]>>;
   try {
