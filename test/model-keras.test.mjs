@@ -35,6 +35,7 @@ async function checkHead(t, layer, exp, reference = exp.y) {
 const CASES = [
   { title: "seed .keras", path: "seed.keras", exp: "seed" },
   { title: "seed legacy .h5", path: "seed.h5", exp: "seed" },
+  { title: "tf.keras 2 legacy .h5 layout (kernel:0 names, weight_names0/1)", path: "seed_tf2.h5", exp: "seed" },
   {
     title: "seed .weights.h5 + to_json() config path",
     path: "seed.weights.h5",
