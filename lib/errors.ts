@@ -17,6 +17,9 @@ export const ERROR_CODES = [
   "ERR_TDFAST_CUDA",
   "ERR_TDFAST_ONNX",
   "ERR_TDFAST_INTERNAL",
+  "ERR_TDFAST_MODEL_FILE",
+  "ERR_TDFAST_MODEL_FORMAT",
+  "ERR_TDFAST_MODEL_LAYER",
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

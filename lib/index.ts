@@ -5,6 +5,8 @@ export { ACTIVATIONS } from "./activations.js";
 export type { BackendChoice, BackendsReport } from "./backends/index.js";
 export { backends } from "./backends/index.js";
 export type { Availability } from "./backends/types.js";
+export type { InspectOptions, LoadOptions, ModelFormat, ModelLayer, ModelSource } from "./model/index.js";
+export { inspectModel } from "./model/lazy.js";
 export type { BackendName, Device, TensorLike, TensorOptions } from "./tensor.js";
 export { Tensor, tensor } from "./tensor.js";
 export type { CallOptions, TimeDenseOptions } from "./time-dense.js";

@@ -6,9 +6,11 @@ import { type BackendChoice, resolveBackend } from "./backends/index.js";
 import type { Backend, BackendName, PreparedDense } from "./backends/types.js";
 import { checkAsyncBuffer, pinForAsync } from "./buffers.js";
 import { disposed, invalidSize, invalidType, invalidValue, withCode } from "./errors.js";
+import type { LoadOptions, ModelSource } from "./model/index.js";
+import { modelReader } from "./model/lazy.js";
 import { readOptionsObject } from "./options.js";
 import { allocateOutput } from "./output.js";
-import { Tensor, type TensorLike } from "./tensor.js";
+import { Tensor, type TensorLike, tensor } from "./tensor.js";
 import { type Input, type KernelArg, readActivation, readBackend, readBias, readInput, readKernel, readOut } from "./validate.js";
 
 export interface TimeDenseOptions {
@@ -42,6 +44,18 @@ const sameBytes = (a: Float32Array, b: Float32Array): boolean =>
  * Later changes to the arrays passed in do not affect the layer.
  */
 export class TimeDense {
+  /**
+   * A layer with the weights and activation of a model file's TimeDistributed(Dense) or Dense layer: a Keras 3
+   * .keras, a legacy .h5, a .weights.h5 with `config`, or a TF.js model.json. By default the model's last such layer.
+   */
+  static async load(source: ModelSource, options?: LoadOptions): Promise<TimeDense> {
+    const model = modelReader();
+    const opts = model.readModelOptions(options, ["layer", "format", "config", "backend"]);
+    const backend = readBackend(opts.backend);
+    const { kernel, bias, activation, layer } = await model.loadModelLayer(source, opts);
+    return new TimeDense({ kernel: tensor(kernel, [layer.features, layer.units]), bias, activation, backend });
+  }
+
   readonly activation: CanonicalActivation;
   readonly backend: BackendChoice;
   private readonly kernel: Float32Array;

@@ -14,6 +14,10 @@ constexpr const char* kUnavailable = "ERR_TDFAST_BACKEND_UNAVAILABLE";  // Error
 constexpr const char* kCuda = "ERR_TDFAST_CUDA";                        // Error: a CUDA call failed (cudaError set)
 constexpr const char* kOnnx = "ERR_TDFAST_ONNX";                        // Error: onnxruntime-node failed
 constexpr const char* kInternal = "ERR_TDFAST_INTERNAL";                // Error: an unexpected native failure
+// Thrown by TypeScript only (lib/model, reading model files); listed here so that the two lists stay one.
+constexpr const char* kModelFile = "ERR_TDFAST_MODEL_FILE";      // Error: a model file or shard cannot be read
+constexpr const char* kModelFormat = "ERR_TDFAST_MODEL_FORMAT";  // Error/RangeError: not a model file tdfast reads
+constexpr const char* kModelLayer = "ERR_TDFAST_MODEL_LAYER";    // Error/RangeError: no such layer, or one tdfast cannot run
 
 }  // namespace codes
 }  // namespace tdfast
