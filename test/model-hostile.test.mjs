@@ -256,7 +256,10 @@ test.serial("TF.js: shards shorter than the manifest, a declared 2^40 shape, a b
 
 test("corrupted files (random bytes overwritten) load or reject with a model code, never anything else", async (t) => {
   let seed = 12345;
-  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
   const codes = new Set(["ERR_TDFAST_MODEL_FILE", "ERR_TDFAST_MODEL_FORMAT", "ERR_TDFAST_MODEL_LAYER"]);
   for (const name of ["seed.keras", "seed.h5", "bfloat16.keras"]) {
     const source = readFileSync(file(name));
