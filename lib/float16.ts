@@ -76,3 +76,23 @@ export function widenFloat16(data: Float16Data): Float32Array {
   for (let i = 0; i < data.length; i++) out[i] = halfToFloat(data[i]!);
   return out;
 }
+
+/** The float16 bits nearest to `value` (ties to even; from 65520 on, infinity; NaN a quiet NaN), rounded once. */
+export function roundToFloat16Bits(value: number): number {
+  if (Number.isNaN(value)) return 0x7e00;
+  const sign = value < 0 || Object.is(value, -0) ? 0x8000 : 0;
+  const magnitude = Math.abs(value);
+  if (magnitude >= 65520) return sign | 0x7c00;
+  if (magnitude < 2 ** -14) return sign | roundHalfEven(magnitude * 2 ** 24); // subnormal: units of 2^-24
+  let exponent = Math.floor(Math.log2(magnitude));
+  if (2 ** exponent > magnitude) exponent--; // log2 may be off by one next to a power of two
+  else if (2 ** (exponent + 1) <= magnitude) exponent++;
+  // 1024 .. 2048 units of the exponent's ulp; 2048 carries into the next exponent through the addition
+  return sign | (((exponent + 15) << 10) + roundHalfEven(magnitude * 2 ** (10 - exponent)) - 1024);
+}
+
+function roundHalfEven(value: number): number {
+  const floor = Math.floor(value);
+  const rest = value - floor;
+  return rest > 0.5 || (rest === 0.5 && floor % 2 === 1) ? floor + 1 : floor;
+}

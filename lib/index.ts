@@ -9,3 +9,5 @@ export type { BackendName, Device, TensorLike, TensorOptions } from "./tensor.js
 export { Tensor, tensor } from "./tensor.js";
 export type { CallOptions, TimeDenseOptions } from "./time-dense.js";
 export { TimeDense, timeDense, timeDenseSync } from "./time-dense.js";
+export type { DType, Float16ArrayLike, Float16Data } from "./float16.js";
+export type { ApplyOptions, WeightsOptions } from "./time-dense.js";
