@@ -187,10 +187,12 @@ export function readOut(
   const size = outputShape.reduce((a, b) => a * b, 1);
   let data: HostData;
   let dtype: DType;
+  // A Uint16Array holds float16 when outputDtype (or its tensor) says so; any other mismatch is reported below.
+  const bitsFor = (array: unknown) => (requested === "float16" && isUint16Array(array) ? requested : undefined);
   if (types.isFloat32Array(out) || isFloat16Array(out) || isUint16Array(out)) {
-    ({ data, dtype } = hostData("out", out, requested === "float16" ? requested : undefined));
+    ({ data, dtype } = hostData("out", out, bitsFor(out)));
   } else if (isObject(out) && !ArrayBuffer.isView(out)) {
-    ({ data, dtype } = hostData("out.data", out.data, declaredType(out) ?? (requested === "float16" ? requested : undefined)));
+    ({ data, dtype } = hostData("out.data", out.data, declaredType(out) ?? bitsFor(out.data)));
     const shapeValue = out.shape ?? out.dims;
     if (shapeValue !== undefined) {
       const shape = checkShape("out.shape", shapeValue);
