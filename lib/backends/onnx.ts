@@ -65,6 +65,18 @@ function ortView(array: HostArray, code: ElementCode): OrtArray {
   return code === 1 ? float16Bits(array as Float16Data) : (array as Float32Array);
 }
 
+/**
+ * An onnxruntime-node tensor over `data`, in place. On a runtime with Float16Array, onnxruntime-common wraps a
+ * float16 tensor's Uint16Array in a Float16Array, whose byte length onnxruntime-node 1.30's native binding
+ * (node-addon-api) reads as 0 ("not enough space: expected N, got 0"): every float16 tensor fails on Node 24.
+ * The tensor is then pointed back at the Uint16Array view of the same memory, which the binding reads.
+ */
+function ortTensor(ort: typeof Ort, code: ElementCode, data: OrtArray, dims: number[]): Ort.Tensor {
+  const tensor = new ort.Tensor(ORT_TYPE[code], data, dims);
+  if (code === 1 && tensor.data !== data && "cpuData" in tensor) (tensor as unknown as { cpuData: OrtArray }).cpuData = data;
+  return tensor;
+}
+
 /** Whether onnxruntime-node can read or write this array in place. */
 function ortAccepts(array: OrtArray, code: ElementCode): boolean {
   return array instanceof ARRAY_KIND[code] && !types.isSharedArrayBuffer(array.buffer);
@@ -155,8 +167,8 @@ function prepare(spec: DenseSpec): PreparedDense {
           try {
             // Tensors over subarrays: ORT reads x and writes out in place.
             await ready.run(
-              { [INPUT_NAME]: new ort.Tensor(ORT_TYPE[xType], readsInPlace ? xSlice : new XKind(xSlice), [count, features]) },
-              { [OUTPUT_NAME]: new ort.Tensor(ORT_TYPE[outType], target, [count, units]) },
+              { [INPUT_NAME]: ortTensor(ort, xType, readsInPlace ? xSlice : new XKind(xSlice), [count, features]) },
+              { [OUTPUT_NAME]: ortTensor(ort, outType, target, [count, units]) },
             );
           } catch (cause) {
             checkAttached(cause); // onnxruntime refuses an array whose buffer was detached: say so
