@@ -31,8 +31,9 @@ export const HAS_FLOAT16_ARRAY = typeof Float16ArrayConstructor === "function";
 
 // The TypedArray prototype's own toStringTag getter: a typed array's real kind, which a plain object or a
 // subclass's own Symbol.toStringTag property cannot fake.
-const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)!
-  .get as (this: unknown) => string | undefined;
+const typedArrayTag = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag)!.get as (
+  this: unknown,
+) => string | undefined;
 
 export function isFloat16Array(value: unknown): value is Float16ArrayLike {
   return ArrayBuffer.isView(value) && typedArrayTag.call(value) === "Float16Array";
@@ -85,7 +86,8 @@ export function roundToFloat16Bits(value: number): number {
   if (magnitude >= 65520) return sign | 0x7c00;
   if (magnitude < 2 ** -14) return sign | roundHalfEven(magnitude * 2 ** 24); // subnormal: units of 2^-24
   let exponent = Math.floor(Math.log2(magnitude));
-  if (2 ** exponent > magnitude) exponent--; // log2 may be off by one next to a power of two
+  if (2 ** exponent > magnitude)
+    exponent--; // log2 may be off by one next to a power of two
   else if (2 ** (exponent + 1) <= magnitude) exponent++;
   // 1024 .. 2048 units of the exponent's ulp; 2048 carries into the next exponent through the addition
   return sign | (((exponent + 15) << 10) + roundHalfEven(magnitude * 2 ** (10 - exponent)) - 1024);

@@ -173,7 +173,10 @@ export function buildDenseModel(spec: DenseSpec, types: ModelTypes = {}): Uint8A
     nodes.push(node("MatMul", [x, "kernel"], preActivation));
   }
   if (activation === "relu6")
-    initializers.push(floatTensor("zero", [], Float32Array.of(0), onnx, compute), floatTensor("six", [], Float32Array.of(6), onnx, compute));
+    initializers.push(
+      floatTensor("zero", [], Float32Array.of(0), onnx, compute),
+      floatTensor("six", [], Float32Array.of(6), onnx, compute),
+    );
   if (activation === "sigmoid" || activation === "silu")
     initializers.push(floatTensor("sigmoid_clip", [], Float32Array.of(compute === "float16" ? 11 : 30), onnx, compute));
   nodes.push(...activationNodes(activation, preActivation, y, onnx));

@@ -83,7 +83,11 @@ export class Tensor<D extends DType = "float32"> implements TensorLike {
     if (types.isFloat32Array(data)) this.dtype = "float32" as D;
     else if (isFloat16Array(data) || (bits && isUint16Array(data))) this.dtype = "float16" as D;
     else if (isUint16Array(data))
-      throw invalidType("data", 'a Float32Array, or a Float16Array (float16 bits in a Uint16Array: tensor(data, shape, { dtype: "float16" }))', data);
+      throw invalidType(
+        "data",
+        'a Float32Array, or a Float16Array (float16 bits in a Uint16Array: tensor(data, shape, { dtype: "float16" }))',
+        data,
+      );
     else throw invalidType("data", "a Float32Array", data);
     const size = checked.reduce((a, b) => a * b, 1);
     if (data.length !== size) throw invalidSize("data", `shape [${checked.join(", ")}] needs ${size} elements, got ${data.length}`);
@@ -192,17 +196,30 @@ export function tensor(
   shape?: readonly number[],
   options?: TensorOptions & { readonly dtype?: "float32" },
 ): Tensor<"float32">;
-export function tensor(data: Float16ArrayLike, shape?: readonly number[], options?: TensorOptions & { readonly dtype?: "float16" }): Tensor<"float16">;
+export function tensor(
+  data: Float16ArrayLike,
+  shape?: readonly number[],
+  options?: TensorOptions & { readonly dtype?: "float16" },
+): Tensor<"float16">;
 export function tensor(
   data: Float16Data | readonly number[],
   shape: readonly number[] | undefined,
   options: TensorOptions & { readonly dtype: "float16" },
 ): Tensor<"float16">;
-export function tensor(data: Float32Array | Float16Data | readonly number[], shape?: readonly number[], options?: TensorOptions): Tensor<DType>;
-export function tensor(data: Float32Array | Float16Data | readonly number[], shape?: readonly number[], options?: TensorOptions): Tensor<DType> {
+export function tensor(
+  data: Float32Array | Float16Data | readonly number[],
+  shape?: readonly number[],
+  options?: TensorOptions,
+): Tensor<DType>;
+export function tensor(
+  data: Float32Array | Float16Data | readonly number[],
+  shape?: readonly number[],
+  options?: TensorOptions,
+): Tensor<DType> {
   const fields = readOptionsObject("options", options, TENSOR_OPTION_KEYS);
   const dtype = fields.dtype;
-  if (dtype !== undefined && dtype !== "float32" && dtype !== "float16") throw invalidValue("options.dtype", '"float32" or "float16"', dtype);
+  if (dtype !== undefined && dtype !== "float32" && dtype !== "float16")
+    throw invalidValue("options.dtype", '"float32" or "float16"', dtype);
   let values: Float32Array | Float16Data;
   if (types.isFloat32Array(data) || isFloat16Array(data) || isUint16Array(data)) {
     const given = types.isFloat32Array(data) ? "float32" : "float16";

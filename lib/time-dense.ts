@@ -349,7 +349,11 @@ export function timeDense(
   weights: WeightsOptions,
   options?: CallOptions & { readonly outputDtype?: "float32" },
 ): Promise<Tensor<"float32">>;
-export function timeDense<P extends DType>(x: TensorLike, weights: WeightsOptions, options: CallOptions & { readonly outputDtype: P }): Promise<Tensor<P>>;
+export function timeDense<P extends DType>(
+  x: TensorLike,
+  weights: WeightsOptions,
+  options: CallOptions & { readonly outputDtype: P },
+): Promise<Tensor<P>>;
 export function timeDense(x: TensorLike, weights: WeightsOptions, options?: CallOptions): Promise<Tensor<DType>> {
   try {
     const opts = readOptionsObject("options", options, CALL_KEYS);
@@ -361,8 +365,16 @@ export function timeDense(x: TensorLike, weights: WeightsOptions, options?: Call
 }
 
 /** As timeDense(), computed synchronously on the calling thread. */
-export function timeDenseSync(x: TensorLike, weights: WeightsOptions, options?: CallOptions & { readonly outputDtype?: "float32" }): Tensor<"float32">;
-export function timeDenseSync<P extends DType>(x: TensorLike, weights: WeightsOptions, options: CallOptions & { readonly outputDtype: P }): Tensor<P>;
+export function timeDenseSync(
+  x: TensorLike,
+  weights: WeightsOptions,
+  options?: CallOptions & { readonly outputDtype?: "float32" },
+): Tensor<"float32">;
+export function timeDenseSync<P extends DType>(
+  x: TensorLike,
+  weights: WeightsOptions,
+  options: CallOptions & { readonly outputDtype: P },
+): Tensor<P>;
 export function timeDenseSync(x: TensorLike, weights: WeightsOptions, options?: CallOptions): Tensor<DType> {
   const opts = readOptionsObject("options", options, CALL_KEYS);
   const input = readInput(x);

@@ -25,11 +25,6 @@ export interface Input {
   readonly features: number;
 }
 
-function float32Data(argument: string, value: unknown): Float32Array {
-  if (!types.isFloat32Array(value)) throw invalidType(argument, "a Float32Array", value);
-  return value;
-}
-
 const FLOAT16_HINT = 'a Float32Array, or float16 values (a Float16Array, or a Uint16Array with dtype "float16")';
 
 /**
@@ -202,8 +197,7 @@ export function readOut(
   } else {
     throw invalidType("out", "a Float32Array or a tensor", out);
   }
-  if (requested !== undefined && dtype !== requested)
-    throw invalidValue("out", `${requested} values for outputDtype "${requested}"`, data);
+  if (requested !== undefined && dtype !== requested) throw invalidValue("out", `${requested} values for outputDtype "${requested}"`, data);
   if (data.length !== size)
     throw invalidSize("out", `expected ${size} elements for shape [${outputShape.join(", ")}], got ${data.length}${detachedHint(data)}`);
   if (size > 0 && input.length > 0 && sharesMemory(data, input))

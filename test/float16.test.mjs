@@ -132,7 +132,8 @@ cpuTest("float16 x from a plain object (dtype, or onnxruntime-node's type) and f
   t.is(y16.dtype, "float16");
   t.is(firstRoundingMismatch(out, y32.data), -1);
   const outTensor = tensor(new Uint16Array(rows * U), [rows, U], { dtype: "float16" });
-  t.is(timeDenseSync(x, weights, { backend: "cpu", out: outTensor }).data, outTensor.data);
+  // (typed as float32: the result's dtype follows the out tensor here, which the overloads cannot see)
+  t.is(/** @type {unknown} */ (timeDenseSync(x, weights, { backend: "cpu", out: outTensor }).data), outTensor.data);
   t.deepEqual([...halfBits(outTensor.data)], [...out]);
   t.throws(() => timeDenseSync(x, weights, /** @type {any} */ ({ backend: "cpu", out: new Uint16Array(rows * U) })), {
     code: "ERR_TDFAST_INVALID_TYPE",
@@ -148,12 +149,15 @@ cpuTest("float16 x from a plain object (dtype, or onnxruntime-node's type) and f
   shared.set(bits);
   const overlapping = tensor(shared.subarray(0, rows * F), [rows, F], { dtype: "float16" });
   t.throws(
-    () => timeDenseSync(overlapping, weights, { backend: "cpu", out: shared.subarray(rows * F - 1, rows * F - 1 + rows * U), outputDtype: "float16" }),
+    () =>
+      timeDenseSync(overlapping, weights, {
+        backend: "cpu",
+        out: shared.subarray(rows * F - 1, rows * F - 1 + rows * U),
+        outputDtype: "float16",
+      }),
     { code: "ERR_TDFAST_INVALID_SIZE", message: /overlaps/ },
   );
-  t.notThrows(() =>
-    timeDenseSync(overlapping, weights, { backend: "cpu", out: shared.subarray(rows * F), outputDtype: "float16" }),
-  );
+  t.notThrows(() => timeDenseSync(overlapping, weights, { backend: "cpu", out: shared.subarray(rows * F), outputDtype: "float16" }));
 });
 
 cpuTest("outputDtype as a layer option, overridden per call; float16 weights are widened once", async (t) => {
@@ -244,12 +248,20 @@ float16ArrayTest("Float16Array in and out (Node 24)", async (t) => {
   const kernel = new Float16ArrayClass(F * U);
   for (let i = 0; i < kernel.length; i++) kernel[i] = random() - 0.5;
   const reference = referenceDense(Float64Array.from(x), rows, F, Float64Array.from(kernel), null, U, "relu");
-  const input = tensor(x, [rows, F]);
+  const input = tensor(/** @type {import("../dist/esm/index.mjs").Float16ArrayLike} */ (x), [rows, F]);
   t.is(input.dtype, "float16");
   for (const backend of availableBackends.filter((name) => name !== "cuda")) {
-    const y32 = await timeDense({ data: x, shape: [rows, F] }, { kernel: { data: kernel, shape: [F, U] }, activation: "relu" }, { backend });
+    const y32 = await timeDense(
+      { data: x, shape: [rows, F] },
+      { kernel: { data: kernel, shape: [F, U] }, activation: "relu" },
+      { backend },
+    );
     t.is(firstMismatch(y32.data, reference), -1, backend);
-    const y16 = await timeDense(input, { kernel: { data: kernel, shape: [F, U] }, activation: "relu" }, { backend, outputDtype: "float16" });
+    const y16 = await timeDense(
+      input,
+      { kernel: { data: kernel, shape: [F, U] }, activation: "relu" },
+      { backend, outputDtype: "float16" },
+    );
     t.true(y16.data instanceof Float16ArrayClass, backend);
     if (backend === "cpu") t.is(firstRoundingMismatch(y16.data, y32.data), -1);
     const out = new Float16ArrayClass(rows * U);

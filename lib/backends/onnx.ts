@@ -100,10 +100,7 @@ function prepare(spec: DenseSpec): PreparedDense {
     const key = xType * 2 + outType;
     let session = sessions.get(key);
     if (!session) {
-      session = ort.InferenceSession.create(
-        buildDenseModel(spec, { input: ORT_TYPE[xType], output: ORT_TYPE[outType] }),
-        SESSION_OPTIONS,
-      );
+      session = ort.InferenceSession.create(buildDenseModel(spec, { input: ORT_TYPE[xType], output: ORT_TYPE[outType] }), SESSION_OPTIONS);
       sessionsCreated++;
       // run() reports a failed creation; this handler only keeps it from being an unhandled rejection meanwhile.
       session.catch(() => undefined);

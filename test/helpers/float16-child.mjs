@@ -27,7 +27,8 @@ async function check(label, bits, rows, F, kernel, bias, U, activation, { async 
     async ? timeDense(x, weights, { ...cpu, outputDtype }) : Promise.resolve(timeDenseSync(x, weights, { ...cpu, outputDtype }));
   const y32 = await run("float32");
   const y16 = await run("float16");
-  if (y32.dtype !== "float32" || y16.dtype !== "float16") failures.push(`${name}: dtypes ${y32.dtype}, ${y16.dtype}`);
+  const dtypes = /** @type {string[]} */ ([y32.dtype, y16.dtype]);
+  if (dtypes[0] !== "float32" || dtypes[1] !== "float16") failures.push(`${name}: dtypes ${y32.dtype}, ${y16.dtype}`);
   if (reference) {
     const widened = Float64Array.from(bits, decodeHalf);
     const bad = firstMismatch(y32.data, referenceDense(widened, rows, F, kernel, bias, U, activation));
