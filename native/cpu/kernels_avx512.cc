@@ -21,9 +21,13 @@ struct Vec {
   static void store(float* p, Reg r) { _mm512_storeu_ps(p, r); }
   static void storeN(float* p, Reg r, int n) { _mm512_mask_storeu_ps(p, firstN(n), r); }
   // float16: AVX-512F's 512-bit vcvtph2ps / vcvtps2ph. 16-bit masked loads and stores need AVX512BW, which
-  // this variant does not require, so the tails go through a small buffer.
+  // this variant does not require, so the tails go through a small buffer. x is loaded as two 16-byte halves:
+  // Node's large arrays start 16 bytes past a 64-byte line, where every other 32-byte load would straddle two
+  // lines, and from DRAM that cost about a fifth of the float16 call (docs/benchmarks.md).
   static Reg loadHalf(const uint16_t* p) {
-    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+    const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 8));
+    return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1));
   }
   static Reg loadHalfN(const uint16_t* p, int n) {
     alignas(32) uint16_t halves[16] = {};
