@@ -269,3 +269,23 @@ float16ArrayTest("Float16Array in and out (Node 24)", async (t) => {
     t.deepEqual([...halfBits(out)], [...halfBits(y16.data)], backend);
   }
 });
+
+cpuTest("float16 out aliasing float16 x through two SharedArrayBuffer objects is refused; disjoint parts are fine", (t) => {
+  const [rows, F, U] = [8, 6, 3];
+  const sab = new SharedArrayBuffer((rows * F + rows * U) * 2);
+  const twin = structuredClone(sab); // a second object over the same memory: only the addresses tell
+  const x = tensor(new Uint16Array(sab, 0, rows * F), [rows, F], { dtype: "float16" });
+  const kernel = tensor(new Float32Array(F * U).fill(0.5), [F, U]);
+  for (const start of [0, rows * F - rows * U, rows * F - 1])
+    t.throws(
+      () => timeDenseSync(x, { kernel }, { backend: "cpu", out: new Uint16Array(twin, start * 2, rows * U), outputDtype: "float16" }),
+      {
+        code: "ERR_TDFAST_INVALID_SIZE",
+        message: /^out: overlaps the memory of x/,
+      },
+    );
+  new Uint16Array(sab, 0, rows * F).fill(0x3c00); // x = 1
+  const out = new Uint16Array(twin, rows * F * 2, rows * U);
+  timeDenseSync(x, { kernel }, { backend: "cpu", out, outputDtype: "float16" });
+  t.deepEqual([...out], new Array(rows * U).fill(0x4200)); // 6 × 0.5 = 3
+});
