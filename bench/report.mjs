@@ -157,7 +157,7 @@ function bandwidthLines({ largeShapeBandwidth: large, meta }) {
 }
 
 export function targetLine(target) {
-  const what = `${target.shapeKey}: tdfast cpu vs ${target.versusLabel}`;
+  const what = `${target.shapeKey}: ${target.toolLabel ?? "tdfast cpu"} vs ${target.versusLabel}`;
   if (target.status === "SKIP") return `SKIP  ${what}: ${target.reason} (target ≥ ${target.atLeast}× faster)`;
   const speed = target.speedup >= 1 ? `${formatRatio(target.speedup)} faster` : `${formatRatio(1 / target.speedup)} slower`;
   const verdict = `${speed} (target ≥ ${target.atLeast}× faster)`;

@@ -19,10 +19,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
+import { benchmarkFloat16, float16Lines } from "./float16.mjs";
 import { idleEventLoopGap, largestEventLoopGap, maxAbsDiff, timeInterleaved, timeOnce } from "./measure.mjs";
 import { formatSeconds, MISMATCH_TOLERANCE, machineLines, targetLine, textReport, writeResults } from "./report.mjs";
 import { LARGE_SHAPE, makeInputs, SHAPES } from "./shapes.mjs";
-import { checkTargets } from "./targets.mjs";
+import { checkTargets, FLOAT16_TARGETS } from "./targets.mjs";
 import { allTools, BASELINE_ID, REFERENCE_ID } from "./tools/index.mjs";
 import { timeDistributedDenseLoop } from "./tools/plain-js.mjs";
 import { loadTdfast, nativeAddon } from "./tools/tdfast.mjs";
@@ -350,14 +351,21 @@ async function main() {
   const largeShapeBandwidth = large ? await measureLargeShapeBandwidth(large, available, meta.lastLevelCacheBytes) : undefined;
 
   const eventLoop = large ? await measureEventLoop(available) : undefined;
-  const targets = checkTargets(shapes);
+  const { probe } = largeShapeBandwidth ?? {};
+  const float16 = await benchmarkFloat16({ ...options, probe, cacheBytes: meta.lastLevelCacheBytes, progress });
+  const targets = [...checkTargets(shapes), ...checkTargets(float16.shapes, FLOAT16_TARGETS)];
   const mismatches = shapes.flatMap((s) =>
     s.cells.filter((c) => c.mismatch).map((c) => ({ shapeKey: s.key, label: c.label, maxAbsDiff: c.maxAbsDiff })),
   );
   meta.loadAverageAtEnd = os.loadavg();
 
-  const run = { meta, shapes, largeShapeBandwidth, eventLoop, targets, mismatches };
-  process.stdout.write(`\n${textReport(run)}\n`);
+  mismatches.push(
+    ...float16.shapes.flatMap((s) =>
+      s.cells.filter((c) => c.mismatch).map((c) => ({ shapeKey: s.key, label: c.label, maxAbsDiff: c.maxAbsDiff })),
+    ),
+  );
+  const run = { meta, shapes, largeShapeBandwidth, eventLoop, float16, targets, mismatches };
+  process.stdout.write(`\n${textReport(run)}\n${float16Lines(float16).join("\n")}\n`);
   const files = writeResults(run, RESULTS_DIR, options.quick ? "-quick" : "");
   process.stdout.write(`\nWrote ${files.jsonPath}\n      ${files.svgPath}\n`);
 

@@ -11,13 +11,21 @@ export const TARGETS = [
   { shapeKey: SMALL, toolId: "tdfast-cpu", versusId: "tfjs-time-distributed", atLeast: 5000 },
 ];
 
+/** float16 x (bench/float16.mjs): against the same backend reading float32 x, and against onnxruntime-node. */
+const FLOAT16_LARGE = "64×4096×128→1 sigmoid float16";
+export const FLOAT16_TARGETS = [
+  { shapeKey: FLOAT16_LARGE, toolId: "tdfast-cpu-f16", versusId: "tdfast-cpu", atLeast: 1.7 },
+  { shapeKey: FLOAT16_LARGE, toolId: "tdfast-cpu-f16", versusId: "onnxruntime", atLeast: 3 },
+  { shapeKey: "32×1000×64→16 relu float16", toolId: "tdfast-cpu-f16", versusId: "tdfast-cpu", atLeast: 1.0 },
+];
+
 /**
  * Each target whose shape ran: PASS or MISS with the measured speedup (versus median / tool median), or SKIP
  * when either side has no median (unavailable, skipped or failed) and why.
  */
-export function checkTargets(shapes) {
+export function checkTargets(shapes, targets = TARGETS) {
   const checked = [];
-  for (const target of TARGETS) {
+  for (const target of targets) {
     const shape = shapes.find((s) => s.key === target.shapeKey);
     if (!shape) continue;
     const cell = (id) => shape.cells.find((c) => c.toolId === id);

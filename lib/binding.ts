@@ -5,12 +5,19 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
+import type { Float16Data } from "./float16.js";
+
+/** What x and out hold, as the addon numbers it (native/cpu/dense.h ElementType): 0 float32, 1 float16. */
+export type ElementCode = 0 | 1;
+/** A host array the CPU kernels read or write. */
+export type HostArray = Float32Array | Float16Data;
+
 /** The native module's whole surface (native/binding/addon.cc and the classes it registers). */
 export interface NativeBinding {
   readonly version: string;
   info(): { simd: "avx512" | "avx2" | "generic"; threads: number };
-  /** Whether two Float32Arrays' bytes overlap (two SharedArrayBuffer objects can hold the same memory). */
-  sharesMemory(a: Float32Array, b: Float32Array): boolean;
+  /** Whether two arrays' bytes overlap (two SharedArrayBuffer objects can hold the same memory). */
+  sharesMemory(a: Float32Array | Uint16Array, b: Float32Array | Uint16Array): boolean;
   readonly Weights: new (
     kernel: Float32Array,
     bias: Float32Array | null,
@@ -65,9 +72,12 @@ export interface NativeCudaBuffer {
  * (PreparedDense in lib/backends/types.ts) directly.
  */
 export interface NativeWeights {
-  /** Undefined when the call was small enough to compute before returning; else a promise of its end. */
-  run(x: Float32Array, rows: number, out: Float32Array): Promise<void> | undefined;
-  runSync(x: Float32Array, rows: number, out: Float32Array): void;
+  /**
+   * Undefined when the call was small enough to compute before returning; else a promise of its end. xType and
+   * outType are ElementCode values (0 float32, the default; 1 float16: a Uint16Array or a Float16Array).
+   */
+  run(x: HostArray, rows: number, out: HostArray, xType?: ElementCode, outType?: ElementCode): Promise<void> | undefined;
+  runSync(x: HostArray, rows: number, out: HostArray, xType?: ElementCode, outType?: ElementCode): void;
   dispose(): void;
   /** e.g. "avx512/dot": the kernel variant these weights run on. */
   readonly kernels: string | null;

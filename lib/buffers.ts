@@ -12,7 +12,7 @@ import { invalidValue } from "./errors.js";
  * - a resizable ArrayBuffer is refused: it could shrink (resize()) while the call reads or writes it;
  * - see pinForAsync for what happens after.
  */
-export function checkAsyncBuffer(argument: string, data: Float32Array): void {
+export function checkAsyncBuffer(argument: string, data: ArrayBufferView): void {
   const buffer = data.buffer as ArrayBuffer & { resizable?: boolean };
   if (buffer.resizable === true)
     throw invalidValue(
@@ -30,7 +30,7 @@ export function checkAsyncBuffer(argument: string, data: Float32Array): void {
  * that buffer in a transfer list throws a DataCloneError (Node 22 and later) or copies it (Node 20). A
  * SharedArrayBuffer needs none: it can be neither transferred nor shrunk.
  */
-export function pinForAsync(data: Float32Array): void {
+export function pinForAsync(data: ArrayBufferView): void {
   const buffer = data.buffer;
   if (!types.isSharedArrayBuffer(buffer)) markAsUntransferable(buffer);
 }

@@ -3,6 +3,9 @@
 //
 //   x [rows, F] ─ MatMul(kernel [F, U]) ─ Add(bias [U]) ─ activation ─ y [rows, U]
 //
+// float16 x or y: a Cast to float32 after the input, and one to float16 before the output; the op itself
+// computes in float32, as tdfast's CPU kernels do (docs/benchmarks.md compares the alternatives).
+//
 // Each activation is the ONNX operator (or the few operators) with exactly the Keras 3 definition of
 // native/shared/activation.h.
 
@@ -13,6 +16,7 @@ import type * as protobuf from "protobufjs";
 import type { CanonicalActivation } from "./activations.js";
 import type { DenseSpec } from "./backends/types.js";
 import { onnxFailure, withCode } from "./errors.js";
+import { type DType, roundToFloat16Bits } from "./float16.js";
 
 /** Opset 20 is the first with Gelu (exact, approximate = "none"); onnxruntime-node 1.30 implements it. */
 const OPSET = 20;
@@ -23,6 +27,7 @@ interface OnnxSchema {
   readonly ModelProto: protobuf.Type;
   readonly irVersion: number;
   readonly floatType: number;
+  readonly float16Type: number;
   readonly attributeType: Readonly<Record<string, number>>;
 }
 
@@ -43,6 +48,7 @@ function onnxSchema(): OnnxSchema {
       // IR version 9 is the one released with opset 20 (onnx 1.15); onnxruntime-node 1.30 reads both.
       irVersion: root.lookupEnum("onnx.Version").values.IR_VERSION_2023_5_5!,
       floatType: root.lookupEnum("onnx.TensorProto.DataType").values.FLOAT!,
+      float16Type: root.lookupEnum("onnx.TensorProto.DataType").values.FLOAT16!,
       attributeType: root.lookupEnum("onnx.AttributeProto.AttributeType").values,
     };
   }
@@ -120,31 +126,64 @@ function activationNodes(activation: CanonicalActivation, input: string, output:
   }
 }
 
-function floatTensor(name: string, dims: number[], values: Float32Array, { floatType }: OnnxSchema) {
-  // raw_data is little-endian float32 by ONNX's definition, as on every platform onnxruntime-node ships for.
-  return { name, dims, dataType: floatType, rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) };
+/** Element types of a model's input, output and arithmetic; float32 throughout by default. */
+export interface ModelTypes {
+  readonly input?: DType;
+  readonly output?: DType;
+  /**
+   * "float16": weights and arithmetic in float16 too (for comparisons in bench/ only: onnxruntime's CPU kernels
+   * then round every intermediate result to float16).
+   */
+  readonly compute?: DType;
+}
+
+function floatTensor(name: string, dims: number[], values: Float32Array, onnx: OnnxSchema, dtype: DType = "float32") {
+  // raw_data is little-endian by ONNX's definition, as on every platform onnxruntime-node ships for.
+  if (dtype === "float16") {
+    const bits = new Uint16Array(values.length);
+    for (let i = 0; i < values.length; i++) bits[i] = roundToFloat16Bits(values[i]!);
+    return { name, dims, dataType: onnx.float16Type, rawData: new Uint8Array(bits.buffer) };
+  }
+  return { name, dims, dataType: onnx.floatType, rawData: new Uint8Array(values.buffer, values.byteOffset, values.byteLength) };
 }
 
 /** The serialized ModelProto for these weights (the kernel and bias bytes are copied into it once). */
-export function buildDenseModel(spec: DenseSpec): Uint8Array {
+export function buildDenseModel(spec: DenseSpec, types: ModelTypes = {}): Uint8Array {
   const onnx = onnxSchema();
   const { features, units, activation } = spec;
-  const initializers = [floatTensor("kernel", [features, units], spec.kernel, onnx)];
+  const compute = types.compute ?? "float32";
+  const inputType = types.input ?? compute;
+  const outputType = types.output ?? compute;
+  const elemType = (dtype: DType) => (dtype === "float16" ? onnx.float16Type : onnx.floatType);
+  const cast = (input: string, output: string, to: DType): Node =>
+    node("Cast", [input], output, [{ name: "to", type: onnx.attributeType.INT!, i: elemType(to) }]);
   const nodes: Node[] = [];
-  const preActivation = activation === "linear" ? OUTPUT_NAME : "dense";
+  let x = INPUT_NAME;
+  if (inputType !== compute) {
+    x = "x_cast";
+    nodes.push(cast(INPUT_NAME, x, compute));
+  }
+  const y = outputType !== compute ? "y_uncast" : OUTPUT_NAME;
+  const initializers = [floatTensor("kernel", [features, units], spec.kernel, onnx, compute)];
+  const preActivation = activation === "linear" ? y : "dense";
   if (spec.bias) {
-    initializers.push(floatTensor("bias", [units], spec.bias, onnx));
-    nodes.push(node("MatMul", [INPUT_NAME, "kernel"], "matmul"), node("Add", ["matmul", "bias"], preActivation));
+    initializers.push(floatTensor("bias", [units], spec.bias, onnx, compute));
+    nodes.push(node("MatMul", [x, "kernel"], "matmul"), node("Add", ["matmul", "bias"], preActivation));
   } else {
-    nodes.push(node("MatMul", [INPUT_NAME, "kernel"], preActivation));
+    nodes.push(node("MatMul", [x, "kernel"], preActivation));
   }
   if (activation === "relu6")
-    initializers.push(floatTensor("zero", [], Float32Array.of(0), onnx), floatTensor("six", [], Float32Array.of(6), onnx));
-  if (activation === "sigmoid" || activation === "silu") initializers.push(floatTensor("sigmoid_clip", [], Float32Array.of(30), onnx));
-  nodes.push(...activationNodes(activation, preActivation, OUTPUT_NAME, onnx));
+    initializers.push(
+      floatTensor("zero", [], Float32Array.of(0), onnx, compute),
+      floatTensor("six", [], Float32Array.of(6), onnx, compute),
+    );
+  if (activation === "sigmoid" || activation === "silu")
+    initializers.push(floatTensor("sigmoid_clip", [], Float32Array.of(compute === "float16" ? 11 : 30), onnx, compute));
+  nodes.push(...activationNodes(activation, preActivation, y, onnx));
+  if (y !== OUTPUT_NAME) nodes.push(cast(y, OUTPUT_NAME, outputType));
 
-  const floatMatrix = (columns: number) => ({
-    tensorType: { elemType: onnx.floatType, shape: { dim: [{ dimParam: "rows" }, { dimValue: columns }] } },
+  const floatMatrix = (columns: number, dtype: DType) => ({
+    tensorType: { elemType: elemType(dtype), shape: { dim: [{ dimParam: "rows" }, { dimValue: columns }] } },
   });
   const model = {
     irVersion: onnx.irVersion,
@@ -154,8 +193,8 @@ export function buildDenseModel(spec: DenseSpec): Uint8Array {
       name: "time_dense",
       node: nodes,
       initializer: initializers,
-      input: [{ name: INPUT_NAME, type: floatMatrix(features) }],
-      output: [{ name: OUTPUT_NAME, type: floatMatrix(units) }],
+      input: [{ name: INPUT_NAME, type: floatMatrix(features, inputType) }],
+      output: [{ name: OUTPUT_NAME, type: floatMatrix(units, outputType) }],
     },
   };
   const problem = onnx.ModelProto.verify(model);

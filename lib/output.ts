@@ -4,6 +4,11 @@ import { totalmem } from "node:os";
 import { markAsUntransferable } from "node:worker_threads";
 
 import { invalidSize } from "./errors.js";
+import { type DataOf, type DType, type Float16Data, HAS_FLOAT16_ARRAY } from "./float16.js";
+
+type ArrayKind = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => Float32Array | Float16Data;
+/** float16 results: a Float16Array where the runtime has one, else a Uint16Array of the bits. */
+const Float16Kind = (HAS_FLOAT16_ARRAY ? (globalThis as unknown as { Float16Array: ArrayKind }).Float16Array : Uint16Array) as ArrayKind;
 
 /** Read once: it is a system call, and costs more than a small call's compute. */
 const MACHINE_MEMORY = totalmem();
@@ -27,36 +32,38 @@ const SLAB_ALIGNMENT = 64; // each result starts on a cache line, as a fresh all
 let slab = new ArrayBuffer(0);
 let slabOffset = 0;
 
-function pooled(length: number, bytes: number): Float32Array {
+function pooled(kind: ArrayKind, length: number, bytes: number): Float32Array | Float16Data {
   const span = Math.ceil(bytes / SLAB_ALIGNMENT) * SLAB_ALIGNMENT;
   if (slabOffset + span > slab.byteLength) {
     slab = new ArrayBuffer(SLAB_BYTES);
     markAsUntransferable(slab);
     slabOffset = 0;
   }
-  const view = new Float32Array(slab, slabOffset, length);
+  const view = new kind(slab, slabOffset, length);
   slabOffset += span;
   return view;
 }
 
 /**
- * A Float32Array of `length` floats for a result that the backend fills completely, or a RangeError when it
- * cannot exist: more floats than a Float32Array holds, or more bytes than the machine has memory (the OS
- * would otherwise hand out pages until the process is killed).
+ * An array of `length` values of `dtype` (a Float32Array; for float16 a Float16Array where the runtime has
+ * one, else a Uint16Array) for a result that the backend fills completely, or a RangeError when it cannot
+ * exist: more elements than a typed array holds, or more bytes than the machine has memory (the OS would
+ * otherwise hand out pages until the process is killed).
  */
-export function allocateOutput(length: number): Float32Array {
-  const bytes = length * 4;
+export function allocateOutput<D extends DType = "float32">(length: number, dtype: D = "float32" as D): DataOf<D> {
+  const kind: ArrayKind = dtype === "float16" ? Float16Kind : Float32Array;
+  const bytes = length * (dtype === "float16" ? 2 : 4);
   if (bytes > MACHINE_MEMORY)
     throw invalidSize(
       "out",
       `the result needs ${(bytes / 2 ** 30).toFixed(1)} GiB, more than this machine's ${(MACHINE_MEMORY / 2 ** 30).toFixed(1)} GiB of memory`,
     );
   try {
-    if (bytes > 0 && bytes <= POOLED_MAX_BYTES) return pooled(length, bytes);
-    if (bytes < UNZEROED_MIN_BYTES) return new Float32Array(length);
+    if (bytes > 0 && bytes <= POOLED_MAX_BYTES) return pooled(kind, length, bytes) as DataOf<D>;
+    if (bytes < UNZEROED_MIN_BYTES) return new kind(new ArrayBuffer(bytes), 0, length) as DataOf<D>;
     const memory = Buffer.allocUnsafeSlow(bytes);
-    return new Float32Array(memory.buffer, memory.byteOffset, length);
+    return new kind(memory.buffer, memory.byteOffset, length) as DataOf<D>;
   } catch (error) {
-    throw invalidSize("out", `cannot allocate the result of ${length} floats: ${(error as Error).message}`);
+    throw invalidSize("out", `cannot allocate the result of ${length} ${dtype} values: ${(error as Error).message}`);
   }
 }

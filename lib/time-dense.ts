@@ -5,35 +5,65 @@ import { newDeviceBuffer } from "./backends/cuda.js";
 import { type BackendChoice, resolveBackend } from "./backends/index.js";
 import type { Backend, BackendName, PreparedDense } from "./backends/types.js";
 import { checkAsyncBuffer, pinForAsync } from "./buffers.js";
-import { disposed, invalidSize, invalidType, invalidValue, withCode } from "./errors.js";
+import { disposed, invalidSize, invalidType, invalidValue, unavailable, withCode } from "./errors.js";
+import type { DType, Float16ArrayLike, Float16Data } from "./float16.js";
 import type { LoadOptions, ModelSource } from "./model/index.js";
 import { modelReader } from "./model/lazy.js";
 import { readOptionsObject } from "./options.js";
 import { allocateOutput } from "./output.js";
-import { Tensor, type TensorLike, tensor } from "./tensor.js";
-import { type Input, type KernelArg, readActivation, readBackend, readBias, readInput, readKernel, readOut } from "./validate.js";
+import { FLOAT16_ON_CUDA, Tensor, type TensorLike, tensor } from "./tensor.js";
+import {
+  type HostData,
+  type Input,
+  type KernelArg,
+  readActivation,
+  readBackend,
+  readBias,
+  readInput,
+  readKernel,
+  readOut,
+  readOutputDtype,
+} from "./validate.js";
 
 export interface TimeDenseOptions {
-  /** Keras layout [features, units]: a tensor, or a flat Float32Array of features×units values. */
-  readonly kernel: Float32Array | TensorLike;
+  /**
+   * Keras layout [features, units]: a tensor, or a flat Float32Array (or Float16Array) of features×units
+   * values. float16 weights are widened to float32 once, here.
+   */
+  readonly kernel: Float32Array | Float16ArrayLike | TensorLike;
   /** units values; null or absent for no bias. */
-  readonly bias?: Float32Array | TensorLike | null;
+  readonly bias?: Float32Array | Float16ArrayLike | TensorLike | null;
   /** Keras 3 activation name; "linear" by default. */
   readonly activation?: Activation;
   /** Which backend computes; "auto" by default. */
   readonly backend?: BackendChoice;
+  /** The results' dtype when a call does not say: "float32" (the default) or "float16". */
+  readonly outputDtype?: DType;
 }
 
 export interface CallOptions {
-  /** Write the result into this buffer (exactly the output's size, not overlapping x). */
-  readonly out?: Float32Array | TensorLike;
+  /**
+   * Write the result into this buffer (exactly the output's size, not overlapping x): a Float32Array, or for
+   * a float16 result a Float16Array or a Uint16Array (the latter with outputDtype "float16").
+   */
+  readonly out?: Float32Array | Float16Data | TensorLike;
   /** timeDense / timeDenseSync only: which backend computes. */
   readonly backend?: BackendChoice;
+  /**
+   * "float16": the result is rounded to float16 (nearest, ties to even; beyond 65504 ±inf; NaN stays NaN) in a
+   * Float16Array where the runtime has one, else a Uint16Array of the bits (the tensor's dtype says
+   * "float16" either way). "float32" by default, or the layer's outputDtype.
+   */
+  readonly outputDtype?: DType;
 }
 
-const LAYER_KEYS = ["kernel", "bias", "activation", "backend"] as const;
-const APPLY_KEYS = ["out"] as const;
-const CALL_KEYS = ["out", "backend"] as const;
+/** Options of apply() and applySync(). */
+export type ApplyOptions = Pick<CallOptions, "out" | "outputDtype">;
+
+const LAYER_KEYS = ["kernel", "bias", "activation", "backend", "outputDtype"] as const;
+const APPLY_KEYS = ["out", "outputDtype"] as const;
+const CALL_KEYS = ["out", "backend", "outputDtype"] as const;
+type RunOptions = { out?: unknown; outputDtype?: unknown };
 
 const sameBytes = (a: Float32Array, b: Float32Array): boolean =>
   a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -43,7 +73,7 @@ const sameBytes = (a: Float32Array, b: Float32Array): boolean =>
  * kernel, uploaded to the GPU, or compiled into an onnxruntime session) and reused by every call.
  * Later changes to the arrays passed in do not affect the layer.
  */
-export class TimeDense {
+export class TimeDense<O extends DType = "float32"> {
   /**
    * A layer with the weights and activation of a model file's TimeDistributed(Dense) or Dense layer: a Keras 3
    * .keras, a legacy .h5, a .weights.h5 with `config`, or a TF.js model.json. By default the model's last such layer.
@@ -58,6 +88,8 @@ export class TimeDense {
 
   readonly activation: CanonicalActivation;
   readonly backend: BackendChoice;
+  /** The results' dtype when a call does not say (outputDtype). */
+  readonly outputDtype: O;
   private readonly kernel: Float32Array;
   private readonly bias: Float32Array | null;
   private readonly activationId: number;
@@ -66,14 +98,15 @@ export class TimeDense {
   private readonly prepared = new Map<BackendName, PreparedDense>();
   private disposed = false;
 
-  constructor(options: TimeDenseOptions) {
+  constructor(options: TimeDenseOptions & { readonly outputDtype?: O }) {
     const spec = validatedSpec ?? readLayerSpec(options);
     validatedSpec = undefined;
     const { kernel, bias, activation } = spec;
     this.backend = spec.backend;
+    this.outputDtype = (spec.outputDtype ?? "float32") as O;
     this.activation = activation.name;
     this.activationId = activation.id;
-    this.kernel = kernel.data.slice();
+    this.kernel = kernel.data === kernel.source ? kernel.data.slice() : kernel.data; // widened float16: already a copy
     this.bias = bias ? bias.slice() : null;
     if (kernel.features !== undefined) {
       this.dims = { features: kernel.features, units: kernel.data.length / kernel.features };
@@ -100,7 +133,9 @@ export class TimeDense {
   }
 
   /** Computes the layer on `x` ([..., features]); resolves to a host tensor of shape [..., units]. */
-  apply(x: TensorLike, options?: Pick<CallOptions, "out">): Promise<Tensor> {
+  apply(x: TensorLike, options?: ApplyOptions & { readonly outputDtype?: undefined }): Promise<Tensor<O>>;
+  apply<P extends DType>(x: TensorLike, options: ApplyOptions & { readonly outputDtype: P }): Promise<Tensor<P>>;
+  apply(x: TensorLike, options?: ApplyOptions): Promise<Tensor<DType>> {
     try {
       return this.run(readInput(x), readOptionsObject("options", options, APPLY_KEYS), false, this.backend);
     } catch (error) {
@@ -109,7 +144,9 @@ export class TimeDense {
   }
 
   /** As apply(), computed on the calling thread. */
-  applySync(x: TensorLike, options?: Pick<CallOptions, "out">): Tensor {
+  applySync(x: TensorLike, options?: ApplyOptions & { readonly outputDtype?: undefined }): Tensor<O>;
+  applySync<P extends DType>(x: TensorLike, options: ApplyOptions & { readonly outputDtype: P }): Tensor<P>;
+  applySync(x: TensorLike, options?: ApplyOptions): Tensor<DType> {
     return this.run(readInput(x), readOptionsObject("options", options, APPLY_KEYS), true, this.backend);
   }
 
@@ -131,28 +168,43 @@ export class TimeDense {
   }
 
   /** @internal shared by apply, applySync, timeDense and timeDenseSync. */
-  run(input: Input, opts: { out?: unknown }, sync: true, choice: BackendChoice): Tensor;
+  run(input: Input, opts: RunOptions, sync: true, choice: BackendChoice): Tensor<DType>;
   /** @internal */
-  run(input: Input, opts: { out?: unknown }, sync: false, choice: BackendChoice): Promise<Tensor>;
+  run(input: Input, opts: RunOptions, sync: false, choice: BackendChoice): Promise<Tensor<DType>>;
   /** @internal */
-  run(input: Input, opts: { out?: unknown }, sync: boolean, choice: BackendChoice): Tensor | Promise<Tensor> {
+  run(input: Input, opts: RunOptions, sync: boolean, choice: BackendChoice): Tensor<DType> | Promise<Tensor<DType>> {
     if (this.disposed) {
       throw disposed("TimeDense: the layer");
     }
+    const requested = readOutputDtype("outputDtype", opts.outputDtype) ?? this.outputDtype;
     const dims = this.dimsFor(input);
     const outputShape = [...input.leading, dims.units];
-    if (input.data === null) return this.runOnDevice(input, opts, sync, choice, dims, outputShape);
-    const out = opts.out === undefined ? allocateOutput(input.rows * dims.units) : readOut(opts.out, outputShape, input.data);
-    const backend = resolveBackend(choice, sync);
+    if (input.data === null) {
+      if (requested === "float16") throw unavailable("cuda", FLOAT16_ON_CUDA);
+      return this.runOnDevice(input, opts, sync, choice, dims, outputShape);
+    }
+    let out: HostData;
+    let outDtype: DType;
+    if (opts.out === undefined) {
+      outDtype = requested;
+      out = allocateOutput(input.rows * dims.units, outDtype);
+    } else {
+      ({ data: out, dtype: outDtype } = readOut(opts.out, outputShape, input.data, opts.outputDtype === undefined ? undefined : requested));
+    }
+    const float16 = input.dtype === "float16" || outDtype === "float16";
+    const backend = resolveBackend(choice, sync, float16);
     const prepared = this.preparedFor(backend, dims);
+    const xType = input.dtype === "float16" ? 1 : 0;
+    const outType = outDtype === "float16" ? 1 : 0;
     if (sync) {
-      prepared.runSync!(input.data, input.rows, out);
-      return Tensor.ofResult(out, outputShape, backend.name);
+      if (float16) prepared.runSync!(input.data, input.rows, out, xType, outType);
+      else prepared.runSync!(input.data, input.rows, out);
+      return Tensor.ofResult(out, outputShape, backend.name, outDtype);
     }
     checkAsyncBuffer("x.data", input.data);
     if (opts.out !== undefined) checkAsyncBuffer("out", out);
-    const pending = prepared.run(input.data, input.rows, out);
-    const result = () => Tensor.ofResult(out, outputShape, backend.name);
+    const pending = float16 ? prepared.run(input.data, input.rows, out, xType, outType) : prepared.run(input.data, input.rows, out);
+    const result = () => Tensor.ofResult(out, outputShape, backend.name, outDtype);
     if (pending === undefined) return Promise.resolve(result());
     // The call goes on after this returns, on another thread (cpu, cuda): its buffers must not be detached
     // meanwhile (a result tdfast allocated is not reachable by anyone else until the call ends). The onnx
@@ -167,12 +219,12 @@ export class TimeDense {
   // A cuda tensor in gives a cuda tensor out, computed where the data already is.
   private runOnDevice(
     input: Input,
-    opts: { out?: unknown },
+    opts: RunOptions,
     sync: boolean,
     choice: BackendChoice,
     dims: { features: number; units: number },
     outputShape: number[],
-  ): Tensor | Promise<Tensor> {
+  ): Tensor<DType> | Promise<Tensor<DType>> {
     if (opts.out !== undefined) throw invalidValue("out", "no out option with a cuda tensor input", opts.out);
     const backend = resolveBackend(choice === "auto" ? "cuda" : choice, sync);
     if (backend.name !== "cuda")
@@ -234,6 +286,7 @@ interface LayerSpec {
   readonly bias: Float32Array | null;
   readonly activation: { name: CanonicalActivation; id: number };
   readonly backend: BackendChoice;
+  readonly outputDtype?: DType | undefined;
 }
 
 function readLayerSpec(options: unknown): LayerSpec {
@@ -244,6 +297,7 @@ function readLayerSpec(options: unknown): LayerSpec {
     bias: readBias(fields.bias),
     activation: readActivation(fields.activation),
     backend: readBackend(fields.backend),
+    outputDtype: readOutputDtype("outputDtype", fields.outputDtype),
   };
 }
 
@@ -259,23 +313,23 @@ let validatedSpec: LayerSpec | undefined;
 // different weights pass through, even in a loop that never yields to the garbage collector.
 const MAX_ONE_OFF_LAYERS = 16;
 const MAX_ONE_OFF_BYTES = 256 * 2 ** 20;
-const recentLayers: TimeDense[] = []; // least recently used first
+const recentLayers: TimeDense<DType>[] = []; // least recently used first
 let recentBytes = 0;
-const layerByKernel = new WeakMap<Float32Array, TimeDense>();
+const layerByKernel = new WeakMap<object, TimeDense<DType>>();
 
 const WEIGHT_KEYS = ["kernel", "bias", "activation"] as const;
 
-function layerFor(options: unknown, input: Input): TimeDense {
+function layerFor(options: unknown, input: Input): TimeDense<DType> {
   const fields = readOptionsObject("weights", options, WEIGHT_KEYS);
   const kernel = readKernel(fields.kernel);
   const bias = readBias(fields.bias);
   const activation = readActivation(fields.activation);
-  const fits = (layer: TimeDense): boolean =>
+  const fits = (layer: TimeDense<DType>): boolean =>
     layer.activation === activation.name &&
     (layer.features ?? input.features) === input.features &&
     (kernel.features === undefined || layer.features === kernel.features) &&
     layer.holds(kernel.data, bias);
-  let layer = layerByKernel.get(kernel.data);
+  let layer = layerByKernel.get(kernel.source);
   let index = layer === undefined ? -1 : recentLayers.indexOf(layer);
   if (index < 0 || !fits(layer!)) index = recentLayers.findIndex(fits);
   if (index >= 0) {
@@ -284,7 +338,7 @@ function layerFor(options: unknown, input: Input): TimeDense {
   } else {
     validatedSpec = { kernel, bias, activation, backend: "auto" };
     try {
-      layer = new TimeDense(fields as unknown as TimeDenseOptions);
+      layer = new TimeDense<DType>(fields as unknown as TimeDenseOptions);
     } finally {
       validatedSpec = undefined;
     }
@@ -296,12 +350,25 @@ function layerFor(options: unknown, input: Input): TimeDense {
       evicted.dispose();
     }
   }
-  layerByKernel.set(kernel.data, layer);
+  layerByKernel.set(kernel.source, layer);
   return layer;
 }
 
+/** The weights of a one-off call. */
+export type WeightsOptions = Omit<TimeDenseOptions, "backend" | "outputDtype">;
+
 /** TimeDistributed(Dense) on `x` ([..., features]) → Promise of a host tensor [..., units]. */
-export function timeDense(x: TensorLike, weights: Omit<TimeDenseOptions, "backend">, options?: CallOptions): Promise<Tensor> {
+export function timeDense(
+  x: TensorLike,
+  weights: WeightsOptions,
+  options?: CallOptions & { readonly outputDtype?: "float32" },
+): Promise<Tensor<"float32">>;
+export function timeDense<P extends DType>(
+  x: TensorLike,
+  weights: WeightsOptions,
+  options: CallOptions & { readonly outputDtype: P },
+): Promise<Tensor<P>>;
+export function timeDense(x: TensorLike, weights: WeightsOptions, options?: CallOptions): Promise<Tensor<DType>> {
   try {
     const opts = readOptionsObject("options", options, CALL_KEYS);
     const input = readInput(x);
@@ -312,7 +379,17 @@ export function timeDense(x: TensorLike, weights: Omit<TimeDenseOptions, "backen
 }
 
 /** As timeDense(), computed synchronously on the calling thread. */
-export function timeDenseSync(x: TensorLike, weights: Omit<TimeDenseOptions, "backend">, options?: CallOptions): Tensor {
+export function timeDenseSync(
+  x: TensorLike,
+  weights: WeightsOptions,
+  options?: CallOptions & { readonly outputDtype?: "float32" },
+): Tensor<"float32">;
+export function timeDenseSync<P extends DType>(
+  x: TensorLike,
+  weights: WeightsOptions,
+  options: CallOptions & { readonly outputDtype: P },
+): Tensor<P>;
+export function timeDenseSync(x: TensorLike, weights: WeightsOptions, options?: CallOptions): Tensor<DType> {
   const opts = readOptionsObject("options", options, CALL_KEYS);
   const input = readInput(x);
   return layerFor(weights, input).run(input, opts, true, readBackend(opts.backend));

@@ -170,7 +170,7 @@ const RANGE_ERRORS = [
   [
     "unknown option",
     () => untypedTimeDenseSync(x, { kernel }, { outt: new Float32Array(30) }),
-    /^options: unknown key "outt" \(expected one of out, backend\)/,
+    /^options: unknown key "outt" \(expected one of out, backend, outputDtype\)/,
   ],
   [
     "unknown weights key",
@@ -267,7 +267,7 @@ test("tensor() refuses non-numbers in an array and unknown option keys", (t) => 
   t.throws(() => tensor([1, null]), { instanceOf: TypeError, message: /^data\[1\]: expected a number, got null/ });
   t.throws(() => untypedTensor(new Float32Array(4), [2, 2], { devcie: "cuda" }), {
     instanceOf: RangeError,
-    message: /^options: unknown key "devcie" \(expected one of device\)/,
+    message: /^options: unknown key "devcie" \(expected one of device, dtype\)/,
     code: "ERR_TDFAST_INVALID_VALUE",
   });
   t.deepEqual([...tensor([1, Number.NaN, -0]).data], [1, Number.NaN, -0]);

@@ -7,6 +7,7 @@ import type { Availability, Backend, DenseSpec, PreparedDense } from "./types.js
 export const cpuBackend: Backend = {
   name: "cpu",
   supportsSync: true,
+  supportsFloat16: true,
   availability(): Availability {
     const state = nativeBinding();
     return state.binding ? { available: true } : { available: false, reason: state.error };

@@ -47,29 +47,35 @@ export function backends(): BackendsReport {
 // (Two maps keyed by the choice itself: building a key string per call cost a hash computation per call.)
 const resolvedAsync = new Map<BackendChoice, Backend>();
 const resolvedSync = new Map<BackendChoice, Backend>();
+// Calls with float16 x or out: "auto" skips backends without float16.
+const resolvedAsync16 = new Map<BackendChoice, Backend>();
+const resolvedSync16 = new Map<BackendChoice, Backend>();
 
-export function resolveBackend(choice: BackendChoice, sync: boolean): Backend {
-  const resolved = sync ? resolvedSync : resolvedAsync;
+export function resolveBackend(choice: BackendChoice, sync: boolean, float16 = false): Backend {
+  const resolved = float16 ? (sync ? resolvedSync16 : resolvedAsync16) : sync ? resolvedSync : resolvedAsync;
   let backend = resolved.get(choice);
   if (!backend) {
-    backend = resolveUncached(choice, sync);
+    backend = resolveUncached(choice, sync, float16);
     resolved.set(choice, backend);
   }
   return backend;
 }
 
-function resolveUncached(choice: BackendChoice, sync: boolean): Backend {
+function resolveUncached(choice: BackendChoice, sync: boolean, float16: boolean): Backend {
   if (choice !== "auto") {
     const backend = REGISTRY[choice];
     const { available, reason } = backend.availability();
     if (!available) throw unavailable(choice, reason ?? "unavailable");
     if (sync && !backend.supportsSync) throw unavailable(choice, "this backend has no synchronous path; use the async API");
+    if (float16 && !backend.supportsFloat16)
+      throw unavailable(choice, 'float16 x or outputDtype "float16" is not supported on this backend yet; use backend "cpu" or "onnx"');
     return backend;
   }
   const reasons: string[] = [];
   for (const name of AUTO_ORDER) {
     const backend = REGISTRY[name];
     if (sync && !backend.supportsSync) continue;
+    if (float16 && !backend.supportsFloat16) continue;
     const { available, reason } = backend.availability();
     if (available) return backend;
     reasons.push(`${name}: ${reason}`);

@@ -12,7 +12,9 @@ import { types } from "node:util";
 
 import type * as Ort from "onnxruntime-node";
 
+import type { ElementCode, HostArray } from "../binding.js";
 import { onnxFailure, unavailable, withCode } from "../errors.js";
+import { type Float16Data, float16Bits } from "../float16.js";
 import { buildDenseModel, INPUT_NAME, OUTPUT_NAME } from "../onnx-model.js";
 import type { Availability, Backend, DenseSpec, PreparedDense } from "./types.js";
 
@@ -73,9 +75,31 @@ function firstSliceRows(features: number, units: number): number {
   return Math.max(1, Math.floor((SLICE_MS * WORK_PER_MS) / (features + units + (features * units) / 16)));
 }
 
+// float16 x and out travel as Uint16Array views of their bits (onnxruntime-node takes those for "float16"
+// tensors on every Node version, and wraps them as Float16Array itself where that exists).
+type OrtArray = Float32Array | Uint16Array;
+const ARRAY_KIND = [Float32Array, Uint16Array] as const;
+const ORT_TYPE = ["float32", "float16"] as const;
+
+function ortView(array: HostArray, code: ElementCode): OrtArray {
+  return code === 1 ? float16Bits(array as Float16Data) : (array as Float32Array);
+}
+
+/**
+ * An onnxruntime-node tensor over `data`, in place. On a runtime with Float16Array, onnxruntime-common wraps a
+ * float16 tensor's Uint16Array in a Float16Array, whose byte length onnxruntime-node 1.30's native binding
+ * (node-addon-api) reads as 0 ("not enough space: expected N, got 0"): every float16 tensor fails on Node 24.
+ * The tensor is then pointed back at the Uint16Array view of the same memory, which the binding reads.
+ */
+function ortTensor(ort: typeof Ort, code: ElementCode, data: OrtArray, dims: number[]): Ort.Tensor {
+  const tensor = new ort.Tensor(ORT_TYPE[code], data, dims);
+  if (code === 1 && tensor.data !== data && "cpuData" in tensor) (tensor as unknown as { cpuData: OrtArray }).cpuData = data;
+  return tensor;
+}
+
 /** Whether onnxruntime-node can read or write this array in place. */
-function ortAccepts(array: Float32Array): boolean {
-  return array instanceof Float32Array && !types.isSharedArrayBuffer(array.buffer);
+function ortAccepts(array: OrtArray, code: ElementCode): boolean {
+  return array instanceof ARRAY_KIND[code] && !types.isSharedArrayBuffer(array.buffer);
 }
 
 let sessionsCreated = 0;
@@ -89,11 +113,22 @@ function prepare(spec: DenseSpec): PreparedDense {
   const { ort, error } = loadOrt();
   if (!ort) throw unavailable("onnx", error);
   const { features, units } = spec;
-  // create() resolves on a later tick: prepare returns at once and run() awaits the session.
-  const session = ort.InferenceSession.create(buildDenseModel(spec), SESSION_OPTIONS);
-  sessionsCreated++;
-  // run() reports a failed creation; this handler only keeps it from being an unhandled rejection meanwhile.
-  session.catch(() => undefined);
+  // One session per element types of x and out (a model with Casts for float16), each created on first use;
+  // create() resolves on a later tick: prepare returns at once with the float32 one and run() awaits it.
+  const sessions = new Map<number, Promise<Ort.InferenceSession>>();
+  const sessionFor = (xType: ElementCode, outType: ElementCode): Promise<Ort.InferenceSession> => {
+    const key = xType * 2 + outType;
+    let session = sessions.get(key);
+    if (!session) {
+      session = ort.InferenceSession.create(buildDenseModel(spec, { input: ORT_TYPE[xType], output: ORT_TYPE[outType] }), SESSION_OPTIONS);
+      sessionsCreated++;
+      // run() reports a failed creation; this handler only keeps it from being an unhandled rejection meanwhile.
+      session.catch(() => undefined);
+      sessions.set(key, session);
+    }
+    return session;
+  };
+  sessionFor(0, 0);
 
   let sliceRows = firstSliceRows(features, units);
   let running = 0;
@@ -102,15 +137,15 @@ function prepare(spec: DenseSpec): PreparedDense {
   const release = (): void => {
     if (released) return;
     released = true;
-    session.then((ready) => ready.release()).catch(() => undefined);
+    for (const session of sessions.values()) session.then((ready) => ready.release()).catch(() => undefined);
   };
 
   return {
-    async run(x, rows, out) {
+    async run(x, rows, out, xType = 0, outType = 0) {
       if (rows === 0) return;
       running++;
       try {
-        const ready = await session.catch((cause: unknown) => {
+        const ready = await sessionFor(xType, outType).catch((cause: unknown) => {
           throw onnxFailure(`could not create the onnxruntime session: ${firstLine(cause)}`, cause);
         });
         // onnxruntime-node takes only this realm's Float32Array over an ordinary ArrayBuffer: x from a
@@ -118,9 +153,13 @@ function prepare(spec: DenseSpec): PreparedDense {
         // an out is computed into a scratch slice and copied back. Shared x with shared out is copied whole, up
         // front: the two may be views of one memory (the addon, when loaded, refuses that before it gets here),
         // and a slice's results must not overwrite rows a later slice reads.
-        const source = types.isSharedArrayBuffer(x.buffer) && types.isSharedArrayBuffer(out.buffer) ? new Float32Array(x) : x;
-        const readsInPlace = ortAccepts(source);
-        const writesInPlace = ortAccepts(out);
+        const xView = ortView(x, xType);
+        const outView = ortView(out, outType);
+        const XKind = ARRAY_KIND[xType];
+        const OutKind = ARRAY_KIND[outType];
+        const source = types.isSharedArrayBuffer(x.buffer) && types.isSharedArrayBuffer(out.buffer) ? new XKind(xView) : xView;
+        const readsInPlace = ortAccepts(source, xType);
+        const writesInPlace = ortAccepts(outView, outType);
         // The program runs between slices (and before onnxruntime's run starts): it may have transferred x's or
         // out's buffer meanwhile. Such a call ends with this error; no buffer is marked untransferable, since
         // nothing can crash here.
@@ -140,13 +179,13 @@ function prepare(spec: DenseSpec): PreparedDense {
           const count = Math.min(sliceRows, rows - start);
           const began = performance.now();
           const xSlice = source.subarray(start * features, (start + count) * features);
-          const outSlice = out.subarray(start * units, (start + count) * units);
-          const target = writesInPlace ? outSlice : new Float32Array(outSlice.length);
+          const outSlice = outView.subarray(start * units, (start + count) * units);
+          const target = writesInPlace ? outSlice : new OutKind(outSlice.length);
           try {
             // Tensors over subarrays: ORT reads x and writes out in place.
             await ready.run(
-              { [INPUT_NAME]: new ort.Tensor("float32", readsInPlace ? xSlice : new Float32Array(xSlice), [count, features]) },
-              { [OUTPUT_NAME]: new ort.Tensor("float32", target, [count, units]) },
+              { [INPUT_NAME]: ortTensor(ort, xType, readsInPlace ? xSlice : new XKind(xSlice), [count, features]) },
+              { [OUTPUT_NAME]: ortTensor(ort, outType, target, [count, units]) },
             );
           } catch (cause) {
             checkAttached(cause); // onnxruntime refuses an array whose buffer was detached: say so
@@ -154,7 +193,7 @@ function prepare(spec: DenseSpec): PreparedDense {
           }
           if (!writesInPlace) {
             checkAttached(); // the program ran while onnxruntime's run resolved
-            outSlice.set(target);
+            (outSlice as Uint16Array).set(target as Uint16Array);
           }
           if (count === sliceRows && performance.now() - began < SLICE_MS / 2) sliceRows *= 2;
           start += count;
@@ -175,6 +214,7 @@ function prepare(spec: DenseSpec): PreparedDense {
 export const onnxBackend: Backend = {
   name: "onnx",
   supportsSync: false,
+  supportsFloat16: true,
   availability(): Availability {
     const { ort, error } = loadOrt();
     return ort ? { available: true } : { available: false, reason: error };

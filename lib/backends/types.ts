@@ -1,7 +1,7 @@
 // What every backend provides. lib/time-dense.ts validates all arguments before a backend sees them.
 
 import type { CanonicalActivation } from "../activations.js";
-import type { NativeCudaBuffer } from "../binding.js";
+import type { ElementCode, HostArray, NativeCudaBuffer } from "../binding.js";
 
 /** The backends tdfast has. */
 export type BackendName = "cpu" | "onnx" | "cuda";
@@ -21,12 +21,14 @@ export interface DenseSpec {
 /** Weights prepared once by a backend (packed, uploaded, or compiled into a session). */
 export interface PreparedDense {
   /**
-   * x holds rows×F floats, out receives rows×U; neither overlaps the other (checked before). Returns undefined
-   * when out was filled before returning (small cpu calls), else a promise of the end.
+   * x holds rows×F values, out receives rows×U; neither overlaps the other (checked before). xType and outType
+   * say what they hold (0 or absent: a Float32Array; 1: float16, a Uint16Array or a Float16Array), only ever 1
+   * on a backend with supportsFloat16. Returns undefined when out was filled before returning (small cpu
+   * calls), else a promise of the end.
    */
-  run(x: Float32Array, rows: number, out: Float32Array): Promise<void> | undefined;
+  run(x: HostArray, rows: number, out: HostArray, xType?: ElementCode, outType?: ElementCode): Promise<void> | undefined;
   /** Present only on backends that can compute synchronously. */
-  runSync?(x: Float32Array, rows: number, out: Float32Array): void;
+  runSync?(x: HostArray, rows: number, out: HostArray, xType?: ElementCode, outType?: ElementCode): void;
   /** Present only on the cuda backend: device memory in and out (rows×F and rows×U floats). */
   runDevice?(x: NativeCudaBuffer, rows: number, out: NativeCudaBuffer): Promise<void>;
   runDeviceSync?(x: NativeCudaBuffer, rows: number, out: NativeCudaBuffer): void;
@@ -44,6 +46,8 @@ export interface Availability {
 export interface Backend {
   readonly name: BackendName;
   readonly supportsSync: boolean;
+  /** Whether x and out may be float16. */
+  readonly supportsFloat16: boolean;
   availability(): Availability;
   prepare(spec: DenseSpec): PreparedDense;
 }

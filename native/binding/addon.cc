@@ -48,20 +48,24 @@ class Addon : public Napi::Addon<Addon> {
     return result;
   }
 
-  // sharesMemory(a: Float32Array, b: Float32Array) -> whether their bytes overlap. Two SharedArrayBuffer
-  // objects can hold the same memory, so comparing ArrayBuffer objects is not enough.
+  // sharesMemory(a, b) -> whether the bytes of two typed arrays (Float32Array, Uint16Array, Float16Array)
+  // overlap. Two SharedArrayBuffer objects can hold the same memory, so comparing ArrayBuffer objects is not
+  // enough.
   Napi::Value SharesMemory(const Napi::CallbackInfo& info) {
     napi_env env = info.Env();
     void* data[2] = {nullptr, nullptr};
-    size_t length[2] = {0, 0};
+    size_t bytes[2] = {0, 0};
     for (size_t i = 0; i < 2; ++i) {
       napi_typedarray_type type;
-      if (napi_get_typedarray_info(env, info[i], &type, &length[i], &data[i], nullptr, nullptr) != napi_ok ||
-          type != napi_float32_array)
-        throwTypeError(info.Env(), std::string(i == 0 ? "a" : "b") + ": expected a Float32Array");
+      size_t length = 0;
+      size_t elementBytes = 0;
+      if (napi_get_typedarray_info(env, info[i], &type, &length, &data[i], nullptr, nullptr) == napi_ok)
+        elementBytes = type == napi_float32_array ? 4 : type == napi_uint16_array ? 2 : 0;
+      if (elementBytes == 0)
+        throwTypeError(info.Env(), std::string(i == 0 ? "a" : "b") + ": expected a Float32Array or a Uint16Array");
+      bytes[i] = length * elementBytes;
     }
-    return Napi::Boolean::New(env,
-                              rangesOverlap(data[0], length[0] * sizeof(float), data[1], length[1] * sizeof(float)));
+    return Napi::Boolean::New(env, rangesOverlap(data[0], bytes[0], data[1], bytes[1]));
   }
 };
 

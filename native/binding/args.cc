@@ -52,6 +52,74 @@ HostCallArgs hostCallArgs(const Napi::CallbackInfo& info, int64_t features, int6
   return args;
 }
 
+namespace {
+
+// napi_float16_array is 11 in Node 24's js_native_api_types.h; the headers this addon builds against may
+// predate it. A Node version with Float16Array but without that N-API type (Node 22 and 23 behind a flag)
+// leaves `type` unwritten: kUnknownType (within the enumeration's range, unused by Node) marks that case.
+#if defined(NODE_API_HAS_FLOAT16_ARRAY)
+constexpr napi_typedarray_type kFloat16Array = napi_float16_array;
+#else
+constexpr napi_typedarray_type kFloat16Array = static_cast<napi_typedarray_type>(11);
+#endif
+constexpr napi_typedarray_type kUnknownType = static_cast<napi_typedarray_type>(15);
+
+HostArrayArg hostArrayArg(const Napi::CallbackInfo& info, size_t index, const char* name, uint64_t expectedLength,
+                          ElementType elementType) {
+  Napi::Env env = info.Env();
+  Napi::Value value = info[index];
+  napi_typedarray_type type = kUnknownType;
+  size_t length = 0;
+  void* data = nullptr;
+  napi_value arrayBuffer = nullptr;
+  size_t byteOffset = 0;
+  const bool typed = napi_get_typedarray_info(env, value, &type, &length, &data, &arrayBuffer, &byteOffset) == napi_ok;
+  bool accepted = false;
+  if (typed && elementType == ElementType::Float32) {
+    accepted = type == napi_float32_array;
+  } else if (typed) {
+    accepted = type == napi_uint16_array || type == kFloat16Array;
+    if (type == kUnknownType) {
+      // A typed array N-API cannot name: lib/ has checked that it is a Float16Array. The element count is all
+      // N-API gives (node-addon-api would report its byte length as 0), so the memory is checked against the
+      // ArrayBuffer: 2 bytes per element from the view's offset must lie inside it.
+      void* bufferData = nullptr;
+      size_t bufferBytes = 0;
+      accepted = napi_get_arraybuffer_info(env, arrayBuffer, &bufferData, &bufferBytes) == napi_ok &&
+                 byteOffset <= bufferBytes && length <= (bufferBytes - byteOffset) / 2;
+    }
+  }
+  if (!accepted)
+    throwTypeError(env, std::string(name) + (elementType == ElementType::Float32
+                                                 ? ": expected a Float32Array"
+                                                 : ": expected float16 values (a Uint16Array or a Float16Array)"));
+  if (length != expectedLength)
+    throwRangeError(env, std::string(name) + ": expected " + std::to_string(expectedLength) + " elements, got " +
+                             std::to_string(length) + (length == 0 ? " (is its ArrayBuffer detached?)" : ""));
+  return HostArrayArg(value.As<Napi::Object>(), data, elementType);
+}
+
+ElementType elementTypeArg(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  if (info[index].IsUndefined()) return ElementType::Float32;
+  return integerArg(info, index, name, 1) == 1 ? ElementType::Float16 : ElementType::Float32;
+}
+
+}  // namespace
+
+TypedHostCallArgs typedHostCallArgs(const Napi::CallbackInfo& info, int64_t features, int64_t units) {
+  const int64_t rows = integerArg(info, 1, "rows", kMaxRows);
+  const uint64_t inputLength = checkedProduct(info.Env(), rows, features, "x");
+  const uint64_t outputLength = checkedProduct(info.Env(), rows, units, "out");
+  const ElementType xType = elementTypeArg(info, 3, "xType");
+  const ElementType outType = elementTypeArg(info, 4, "outType");
+  TypedHostCallArgs args{hostArrayArg(info, 0, "x", inputLength, xType),
+                         hostArrayArg(info, 2, "out", outputLength, outType), rows};
+  if (rangesOverlap(args.x.Data(), inputLength * args.x.ElementBytes(), args.out.Data(),
+                    outputLength * args.out.ElementBytes()))
+    throwRangeError(info.Env(), "out: overlaps the memory of x; pass a separate buffer");
+  return args;
+}
+
 int64_t integerArg(const Napi::CallbackInfo& info, size_t index, const char* name, int64_t max) {
   double number = 0;
   if (napi_get_value_double(info.Env(), info[index], &number) != napi_ok)  // napi_number_expected

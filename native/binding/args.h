@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "../cpu/dense.h"
 #include "../shared/activation.h"
 #include "../shared/error_codes.h"
 
@@ -83,6 +84,32 @@ struct HostCallArgs {
   int64_t rows;
 };
 HostCallArgs hostCallArgs(const Napi::CallbackInfo& info, int64_t features, int64_t units);
+
+// An x or out argument of the CPU weights: a Float32Array, or float16 values (a Uint16Array of IEEE binary16
+// bits, or a Float16Array where the runtime has one).
+class HostArrayArg {
+ public:
+  HostArrayArg(Napi::Object array, void* data, ElementType type) : array_(array), data_(data), type_(type) {}
+  void* Data() const { return data_; }
+  ElementType Type() const { return type_; }
+  size_t ElementBytes() const { return type_ == ElementType::Float16 ? 2 : 4; }
+  operator Napi::Object() const { return array_; }
+
+ private:
+  Napi::Object array_;
+  void* data_;
+  ElementType type_;
+};
+
+// The CPU weights' call arguments, (x, rows, out, xType?, outType?): the element types are 0 (float32, also
+// when absent) or 1 (float16), as lib/ decided from the tensors' dtypes; the arrays are checked against them.
+// x of rows * features elements, out of rows * units, not sharing memory with x.
+struct TypedHostCallArgs {
+  HostArrayArg x;
+  HostArrayArg out;
+  int64_t rows;
+};
+TypedHostCallArgs typedHostCallArgs(const Napi::CallbackInfo& info, int64_t features, int64_t units);
 
 // A non-negative integer argument no larger than `max`.
 int64_t integerArg(const Napi::CallbackInfo& info, size_t index, const char* name, int64_t max);

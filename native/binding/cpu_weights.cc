@@ -39,29 +39,30 @@ WeightsWrap::WeightsWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Weig
 Napi::Value WeightsWrap::RunSync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), "cpu", [&] {
     const auto weights = liveWeights(info.Env(), weights_);
-    const HostCallArgs args = hostCallArgs(info, weights->features, weights->units);
-    denseForward(*weights, args.x.Data(), args.out.Data(), args.rows);
+    const TypedHostCallArgs args = typedHostCallArgs(info, weights->features, weights->units);
+    denseForward(*weights, args.x.Data(), args.x.Type(), args.out.Data(), args.out.Type(), args.rows);
     return info.Env().Undefined();
   });
 }
 
-// run(x, rows, out): undefined when the call was small enough to finish here, else a promise of its end.
+// run(x, rows, out, xType?, outType?): undefined when the call was small enough to finish here, else a promise of its end.
 Napi::Value WeightsWrap::Run(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, "cpu", [&]() -> Napi::Value {
     auto weights = liveWeights(env, weights_);
-    const HostCallArgs args = hostCallArgs(info, weights->features, weights->units);
+    const TypedHostCallArgs args = typedHostCallArgs(info, weights->features, weights->units);
     if (denseWork(args.rows, weights->features, weights->units) < kInlineWork) {
-      denseForward(*weights, args.x.Data(), args.out.Data(), args.rows);
+      denseForward(*weights, args.x.Data(), args.x.Type(), args.out.Data(), args.out.Type(), args.rows);
       return env.Undefined();
     }
-    const float* input = args.x.Data();
-    float* output = args.out.Data();
+    const void* input = args.x.Data();
+    void* output = args.out.Data();
+    const ElementType inputType = args.x.Type(), outputType = args.out.Type();
     const int64_t rows = args.rows;
     // The job shares the weights (dispose() during the call frees them after it) and references both arrays.
     return queuePromiseJob(env, "tdfast.cpu",
-                           [weights = std::move(weights), input, output, rows] {
-                             denseForward(*weights, input, output, rows);
+                           [weights = std::move(weights), input, inputType, output, outputType, rows] {
+                             denseForward(*weights, input, inputType, output, outputType, rows);
                              return JobOutcome{};
                            },
                            {static_cast<Napi::Object>(args.x), static_cast<Napi::Object>(args.out)});

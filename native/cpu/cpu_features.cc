@@ -1,5 +1,9 @@
 #include "cpu_features.h"
 
+#if defined(TDF_HAVE_X86_KERNELS)
+#include <cpuid.h>
+#endif
+
 #include <cstdlib>
 #include <cstring>
 
@@ -15,13 +19,23 @@ extern const KernelTable kAvx512Kernels;
 
 namespace {
 
+#if defined(TDF_HAVE_X86_KERNELS)
+bool hasF16c() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  return __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & (1u << 29)) != 0;
+}
+#endif
+
 // GCC's and Clang's __builtin_cpu_supports read CPUID and, for AVX and AVX-512, check with XGETBV that the
 // operating system saves those registers, so a variant is only chosen where it can run.
 bool cpuSupports(const KernelTable& table) {
 #if defined(TDF_HAVE_X86_KERNELS)
   __builtin_cpu_init();
   if (&table == &kAvx512Kernels) return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
-  if (&table == &kAvx2Kernels) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  // F16C (float16 x and out; CPUID leaf 1, ECX bit 29) came with Ivy Bridge and Piledriver, before AVX2, but
+  // is checked all the same: __builtin_cpu_supports("f16c") is missing from older compilers. (AVX-512F has its
+  // own 512-bit conversions.)
+  if (&table == &kAvx2Kernels) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && hasF16c();
 #endif
   return &table == &kGenericKernels;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "half.h"
 #include "thread_pool.h"
 
 namespace tdfast {
@@ -47,17 +48,33 @@ PackedWeights packWeights(const float* kernel, const float* biasOrNull, int feat
   return w;
 }
 
-void denseForward(const PackedWeights& weights, const float* x, float* y, int64_t rows) {
+void denseForward(const PackedWeights& weights, const void* x, ElementType xType, void* y, ElementType yType,
+                  int64_t rows) {
   if (rows <= 0) return;
+  const int64_t units = weights.units;
+  if (yType == ElementType::Float16 && units > kHalfOutputMaxUnits) {
+    // A row of these does not fit the kernels' staging buffer: the whole result goes through float32 here
+    // (rows * U floats, twice the float16 result), then is rounded in parallel.
+    std::vector<float> staged(static_cast<size_t>(rows * units));
+    denseForward(weights, x, xType, staged.data(), ElementType::Float32, rows);
+    uint16_t* out = static_cast<uint16_t*>(y);
+    const int64_t count = rows * units;
+    constexpr int64_t kGrain = 1 << 16;
+    parallelFor((count + kGrain - 1) / kGrain, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin * kGrain, stop = std::min(count, end * kGrain); i < stop; ++i)
+        out[i] = floatToHalf(staged[i]);
+    });
+    return;
+  }
   const double work = denseWork(rows, weights.features, weights.units);
   if (work < kParallelWork || threadCount() == 1) {
-    weights.kernels->rows(weights, x, y, 0, rows);
+    weights.kernels->rows(weights, x, xType, y, yType, 0, rows);
     return;
   }
   const int64_t blocks = (rows + kRowBlock - 1) / kRowBlock;
   const int64_t chunks = std::max<int64_t>(2, static_cast<int64_t>(work / kParallelWork));
   parallelFor(blocks, (blocks + chunks - 1) / chunks, [&](int64_t begin, int64_t end) {
-    weights.kernels->rows(weights, x, y, begin * kRowBlock, std::min(rows, end * kRowBlock));
+    weights.kernels->rows(weights, x, xType, y, yType, begin * kRowBlock, std::min(rows, end * kRowBlock));
   });
 }
 

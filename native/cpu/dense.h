@@ -12,14 +12,24 @@ namespace tdfast {
 
 struct PackedWeights;
 
+// What x and y hold: float32, or IEEE binary16 bits (uint16_t) widened on load / rounded on store.
+enum class ElementType { Float32 = 0, Float16 = 1 };
+
 // One instruction-set variant of the row kernel. The addon picks one table at start-up (cpu_features.cc).
 struct KernelTable {
   const char* name;     // "avx512", "avx2", "generic"
   int vectorWidth;      // floats per SIMD register
   int maxPanelVectors;  // widest column panel, in registers, the GEMM-like micro-kernel handles
-  // Computes rows [rowBegin, rowEnd) of y, bias and activation included.
-  void (*rows)(const PackedWeights& weights, const float* x, float* y, int64_t rowBegin, int64_t rowEnd);
+  // Computes rows [rowBegin, rowEnd) of y, bias and activation included. x and y point at element 0 of
+  // xType and yType; float16 y only for units <= kHalfOutputMaxUnits.
+  void (*rows)(const PackedWeights& weights, const void* x, ElementType xType, void* y, ElementType yType,
+               int64_t rowBegin, int64_t rowEnd);
 };
+
+// float16 results are computed into a float32 buffer of this many floats on the kernel's stack, activated,
+// then rounded; rows of more units than kHalfOutputMaxUnits are staged by denseForward in a heap buffer.
+constexpr int kHalfOutputBlockFloats = 8192;
+constexpr int kHalfOutputMaxUnits = 512;
 
 // Weights rearranged once for the selected kernel table, so that every call streams x only.
 struct PackedWeights {
@@ -46,8 +56,13 @@ constexpr int kDotPathMaxUnits = 4;
 PackedWeights packWeights(const float* kernel, const float* biasOrNull, int features, int units, Activation activation,
                           const KernelTable& kernels);
 
-// Whole computation; splits rows over the thread pool when the input is large enough to pay for it.
-void denseForward(const PackedWeights& weights, const float* x, float* y, int64_t rows);
+// Whole computation; splits rows over the thread pool when the input is large enough to pay for it. May throw
+// std::bad_alloc (float16 results of more than kHalfOutputMaxUnits units are staged in float32 first).
+void denseForward(const PackedWeights& weights, const void* x, ElementType xType, void* y, ElementType yType,
+                  int64_t rows);
+inline void denseForward(const PackedWeights& weights, const float* x, float* y, int64_t rows) {
+  denseForward(weights, x, ElementType::Float32, y, ElementType::Float32, rows);
+}
 
 // Rough cost in multiply-adds plus floats streamed: used to choose inline vs threaded vs async execution.
 inline double denseWork(int64_t rows, int features, int units) {

@@ -11,11 +11,18 @@
 // compares false and selects f), kMaskedFma (with Mask, lanesFrom(n), lanesBelow(n), loadAligned(p),
 // loadAlignedMasked(p, mask), mulMasked(mask, a, b) (zero outside mask) and fmaMasked(mask, a, b, c) (c outside
 // mask): gemvShifted).
+//
+// float16 x and out: V may provide loadHalf(p), loadHalfN(p, n) (zero-filled), storeHalf(p, r) and
+// storeHalfN(p, r, n) over uint16_t bits (all four, or none), converting exactly as half.h does (F16C's
+// vcvtph2ps, vcvtps2ph with round-to-nearest-even). A V without them gets half.h's scalar conversions through a
+// float buffer: correct on any new instruction set, fast where the traits add the hardware form. x is widened
+// to float32 as it is loaded; all arithmetic stays float32.
 #pragma once
 
 #include <math.h>
 
 #include "dense.h"
+#include "half.h"
 
 #ifndef TDF_ISA
 #error "define TDF_ISA (the instruction-set namespace) before including dense_impl.h"
@@ -31,6 +38,70 @@ constexpr T minOf(T a, T b) {
 template <class T>
 constexpr T maxOf(T a, T b) {
   return a < b ? b : a;
+}
+
+// Whether V has its own float16 conversions (detected without <type_traits>, see above).
+template <class...>
+struct VoidType {
+  using type = void;
+};
+template <class V, class = void>
+struct HasHalfConversions {
+  static constexpr bool value = false;
+};
+template <class V>
+struct HasHalfConversions<V, typename VoidType<decltype(sizeof(V::loadHalf(static_cast<const uint16_t*>(nullptr))))>::type> {
+  static constexpr bool value = true;
+};
+
+// Loads of x: float32 as is, float16 widened in registers.
+template <class V>
+inline typename V::Reg loadX(const float* p) {
+  return V::load(p);
+}
+template <class V>
+inline typename V::Reg loadXN(const float* p, int n) {
+  return V::loadN(p, n);
+}
+template <class V>
+inline typename V::Reg loadX(const uint16_t* p) {
+  if constexpr (HasHalfConversions<V>::value) {
+    return V::loadHalf(p);
+  } else {
+    float widened[V::kWidth];
+    for (int i = 0; i < V::kWidth; ++i) widened[i] = halfToFloat(p[i]);
+    return V::load(widened);
+  }
+}
+template <class V>
+inline typename V::Reg loadXN(const uint16_t* p, int n) {
+  if constexpr (HasHalfConversions<V>::value) {
+    return V::loadHalfN(p, n);
+  } else {
+    float widened[V::kWidth];
+    for (int i = 0; i < n; ++i) widened[i] = halfToFloat(p[i]);
+    return V::loadN(widened, n);
+  }
+}
+
+// dst[i] = float16(src[i]) for count values, rounded to nearest even.
+template <class V>
+void storeHalves(const float* src, uint16_t* dst, int64_t count) {
+  int64_t i = 0;
+  if constexpr (HasHalfConversions<V>::value) {
+    for (; i + V::kWidth <= count; i += V::kWidth) V::storeHalf(dst + i, V::load(src + i));
+    if (i < count) V::storeHalfN(dst + i, V::loadN(src + i, static_cast<int>(count - i)), static_cast<int>(count - i));
+  } else {
+    for (; i < count; ++i) dst[i] = floatToHalf(src[i]);
+  }
+}
+
+// dst[i] = float32(src[i]) for count halves.
+template <class V>
+void widenHalves(const uint16_t* src, float* dst, int count) {
+  int i = 0;
+  for (; i + V::kWidth <= count; i += V::kWidth) V::store(dst + i, loadX<V>(src + i));
+  if (i < count) V::storeN(dst + i, loadXN<V>(src + i, count - i), count - i);
 }
 
 // e^x, Cephes-style range reduction with a degree-6 polynomial (about 2 ulp). NaN stays NaN, large inputs give
@@ -204,8 +275,8 @@ constexpr int dotRowsPerStep() {
 
 // Small U from 2 (U = 1 is gemvRows): each output is a dot product of a row of x with a row of kernelByUnit.
 // Several rows at once give independent FMA chains; x is read once, straight from the caller's buffer.
-template <class V, int Units>
-void dotRows(const PackedWeights& w, const float* x, float* y, int64_t begin, int64_t end) {
+template <class V, int Units, class In>
+void dotRows(const PackedWeights& w, const In* x, float* y, int64_t begin, int64_t end) {
   using R = typename V::Reg;
   constexpr int kRows = dotRowsPerStep<V, Units>();
   const int F = w.features;
@@ -213,7 +284,7 @@ void dotRows(const PackedWeights& w, const float* x, float* y, int64_t begin, in
   const float* bias = w.bias.data();
   for (int64_t m = begin; m < end; m += kRows) {
     const int rows = static_cast<int>(minOf<int64_t>(kRows, end - m));
-    const float* xRow[kRows];
+    const In* xRow[kRows];
     for (int r = 0; r < kRows; ++r) xRow[r] = x + (m + minOf(r, rows - 1)) * static_cast<int64_t>(F);
     R acc[Units][kRows];
     for (int u = 0; u < Units; ++u)
@@ -221,7 +292,7 @@ void dotRows(const PackedWeights& w, const float* x, float* y, int64_t begin, in
     int f = 0;
     for (; f + V::kWidth <= F; f += V::kWidth) {
       R xv[kRows];
-      for (int r = 0; r < kRows; ++r) xv[r] = V::load(xRow[r] + f);
+      for (int r = 0; r < kRows; ++r) xv[r] = loadX<V>(xRow[r] + f);
       for (int u = 0; u < Units; ++u) {
         const R wv = V::load(kernel + static_cast<int64_t>(u) * F + f);
         for (int r = 0; r < kRows; ++r) acc[u][r] = V::fma(xv[r], wv, acc[u][r]);
@@ -230,7 +301,7 @@ void dotRows(const PackedWeights& w, const float* x, float* y, int64_t begin, in
     if (f < F) {
       const int n = F - f;
       R xv[kRows];
-      for (int r = 0; r < kRows; ++r) xv[r] = V::loadN(xRow[r] + f, n);
+      for (int r = 0; r < kRows; ++r) xv[r] = loadXN<V>(xRow[r] + f, n);
       for (int u = 0; u < Units; ++u) {
         const R wv = V::loadN(kernel + static_cast<int64_t>(u) * F + f, n);
         for (int r = 0; r < kRows; ++r) acc[u][r] = V::fma(xv[r], wv, acc[u][r]);
@@ -288,16 +359,18 @@ int64_t gemvShifted(const PackedWeights& w, const float* x, float* y, int64_t be
 // U = 1: one row per SIMD lane, finished with one sumRows(). x is read row by row, kChunk registers of a row
 // at a time (contiguous bytes, which the hardware prefetchers follow best), against kChunk registers of the
 // kernel held in registers; a tail of F shorter than a chunk goes one register at a time.
-template <class V>
-void gemvRows(const PackedWeights& w, const float* x, float* y, int64_t begin, int64_t end) {
+template <class V, class In>
+void gemvRows(const PackedWeights& w, const In* x, float* y, int64_t begin, int64_t end) {
   using R = typename V::Reg;
   constexpr int kRows = V::kWidth;
-  constexpr int kChunk = 4;
+  // float16 x: twice the registers per chunk where there are registers enough, so that a chunk covers as many
+  // bytes of a row as with float32 x (F = 128: the whole row, read front to back; a third faster from DRAM).
+  constexpr int kChunk = sizeof(In) < sizeof(float) && V::kRegisters >= 32 ? 8 : 4;
   constexpr int kChunkFloats = kChunk * V::kWidth;
   const int F = w.features;
   const float* kernel = w.kernelByUnit.data();
   const R bias = V::set1(w.bias[0]);
-  if constexpr (V::kMaskedFma) {
+  if constexpr (V::kMaskedFma && sizeof(In) == sizeof(float)) {  // float32 x only
     const uintptr_t address = reinterpret_cast<uintptr_t>(x);
     const int shift = static_cast<int>(address / sizeof(float) % V::kWidth);
     if (address % sizeof(float) == 0 && shift != 0 && F % V::kWidth == 0 && F <= kShiftedMaxFeatures)
@@ -305,7 +378,7 @@ void gemvRows(const PackedWeights& w, const float* x, float* y, int64_t begin, i
   }
   for (int64_t m = begin; m < end; m += kRows) {
     const int rows = static_cast<int>(minOf<int64_t>(kRows, end - m));
-    const float* xRow[kRows];
+    const In* xRow[kRows];
     for (int r = 0; r < kRows; ++r) xRow[r] = x + (m + minOf(r, rows - 1)) * static_cast<int64_t>(F);
     R acc[kRows];
     for (int r = 0; r < kRows; ++r) acc[r] = V::zero();
@@ -314,12 +387,12 @@ void gemvRows(const PackedWeights& w, const float* x, float* y, int64_t begin, i
       R wv[kChunk];
       for (int j = 0; j < kChunk; ++j) wv[j] = V::load(kernel + f + j * V::kWidth);
       for (int r = 0; r < kRows; ++r)
-        for (int j = 0; j < kChunk; ++j) acc[r] = V::fma(V::load(xRow[r] + f + j * V::kWidth), wv[j], acc[r]);
+        for (int j = 0; j < kChunk; ++j) acc[r] = V::fma(loadX<V>(xRow[r] + f + j * V::kWidth), wv[j], acc[r]);
     }
     for (; f < F; f += V::kWidth) {
       const int n = minOf(V::kWidth, F - f);
       const R wv = V::loadN(kernel + f, n);
-      for (int r = 0; r < kRows; ++r) acc[r] = V::fma(V::loadN(xRow[r] + f, n), wv, acc[r]);
+      for (int r = 0; r < kRows; ++r) acc[r] = V::fma(loadXN<V>(xRow[r] + f, n), wv, acc[r]);
     }
     const R sums = V::add(V::sumRows(acc), bias);
     if (rows == kRows)
@@ -334,11 +407,31 @@ constexpr int panelRowsPerStep() {
   return maxOf(1, minOf(8, (V::kRegisters - PanelVectors - 2) / PanelVectors));
 }
 
+// One stretch of the panel micro-kernel: `count` features, starting `f0` rows into the panel, of kRows rows of
+// float32 x (xRow[r][0 .. count)).
+template <class V, int PanelVectors, int kRows>
+inline void panelSteps(typename V::Reg (&acc)[kRows][PanelVectors], const float* panel, int width, const float* const* xRow,
+                       int64_t f0, int count) {
+  using R = typename V::Reg;
+  for (int f = 0; f < count; ++f) {
+    R wv[PanelVectors];
+    for (int j = 0; j < PanelVectors; ++j) wv[j] = V::load(panel + (f0 + f) * width + j * V::kWidth);
+    for (int r = 0; r < kRows; ++r) {
+      const R xb = V::set1(xRow[r][f]);
+      for (int j = 0; j < PanelVectors; ++j) acc[r][j] = V::fma(xb, wv[j], acc[r][j]);
+    }
+  }
+}
+
+// float16 x on the panel path is widened this many features at a time into a float buffer on the stack (kRows
+// rows of it, 8 KiB at most); the multiply-adds then broadcast from there.
+constexpr int kHalfPanelChunk = 256;
+
 // Larger U: a register-blocked micro-kernel. For each of kRows rows and one panel of PanelVectors registers of
 // columns, the accumulators stay in registers over all F; each step broadcasts one x value per row and does
 // kRows * PanelVectors FMAs against one row of the packed panel.
-template <class V, int PanelVectors>
-void panelRows(const PackedWeights& w, const float* x, float* y, int64_t begin, int64_t end) {
+template <class V, int PanelVectors, class In>
+void panelRows(const PackedWeights& w, const In* x, float* y, int64_t begin, int64_t end) {
   using R = typename V::Reg;
   constexpr int kRows = panelRowsPerStep<V, PanelVectors>();
   const int F = w.features;
@@ -346,19 +439,24 @@ void panelRows(const PackedWeights& w, const float* x, float* y, int64_t begin, 
   const int width = w.panelWidth;
   for (int64_t m = begin; m < end; m += kRows) {
     const int rows = static_cast<int>(minOf<int64_t>(kRows, end - m));
-    const float* xRow[kRows];
+    const In* xRow[kRows];
     for (int r = 0; r < kRows; ++r) xRow[r] = x + (m + minOf(r, rows - 1)) * static_cast<int64_t>(F);
     for (int p = 0; p < w.panelCount; ++p) {
       const float* panel = w.panels.data() + static_cast<int64_t>(p) * F * width;
       R acc[kRows][PanelVectors];
       for (int r = 0; r < kRows; ++r)
         for (int j = 0; j < PanelVectors; ++j) acc[r][j] = V::zero();
-      for (int f = 0; f < F; ++f) {
-        R wv[PanelVectors];
-        for (int j = 0; j < PanelVectors; ++j) wv[j] = V::load(panel + static_cast<int64_t>(f) * width + j * V::kWidth);
-        for (int r = 0; r < kRows; ++r) {
-          const R xb = V::set1(xRow[r][f]);
-          for (int j = 0; j < PanelVectors; ++j) acc[r][j] = V::fma(xb, wv[j], acc[r][j]);
+      if constexpr (sizeof(In) == sizeof(float)) {
+        panelSteps<V, PanelVectors, kRows>(acc, panel, width, xRow, 0, F);
+      } else {
+        // Widening costs one conversion per x value and panel, against PanelVectors * kWidth multiply-adds.
+        alignas(64) float widened[kRows][kHalfPanelChunk];
+        const float* widenedRow[kRows];
+        for (int r = 0; r < kRows; ++r) widenedRow[r] = widened[r];
+        for (int f0 = 0; f0 < F; f0 += kHalfPanelChunk) {
+          const int count = minOf(kHalfPanelChunk, F - f0);
+          for (int r = 0; r < kRows; ++r) widenHalves<V>(xRow[r] + f0, widened[r], count);
+          panelSteps<V, PanelVectors, kRows>(acc, panel, width, widenedRow, f0, count);
         }
       }
       for (int j = 0; j < PanelVectors; ++j) {
@@ -382,24 +480,50 @@ void panelRows(const PackedWeights& w, const float* x, float* y, int64_t begin, 
 // Rows are computed in blocks small enough that their outputs are still in L1 when the activation runs.
 constexpr int64_t kActivationBlockFloats = 4096;
 
-template <class V>
-void denseRows(const PackedWeights& w, const float* x, float* y, int64_t begin, int64_t end) {
-  using RowFn = void (*)(const PackedWeights&, const float*, float*, int64_t, int64_t);
+template <class V, class In>
+void denseRowsFrom(const PackedWeights& w, const In* x, void* y, ElementType yType, int64_t begin, int64_t end) {
+  using RowFn = void (*)(const PackedWeights&, const In*, float*, int64_t, int64_t);
   RowFn compute = nullptr;
   if (w.usesDotPath()) {
-    static constexpr RowFn dot[] = {gemvRows<V>, dotRows<V, 2>, dotRows<V, 3>, dotRows<V, 4>};
+    static constexpr RowFn dot[] = {gemvRows<V, In>, dotRows<V, 2, In>, dotRows<V, 3, In>, dotRows<V, 4, In>};
     static_assert(sizeof(dot) / sizeof(dot[0]) == kDotPathMaxUnits, "one dot kernel per unit count");
     compute = dot[w.units - 1];
   } else {
-    static constexpr RowFn panel[] = {panelRows<V, 1>, panelRows<V, 2>, panelRows<V, 3>, panelRows<V, 4>};
+    static constexpr RowFn panel[] = {panelRows<V, 1, In>, panelRows<V, 2, In>, panelRows<V, 3, In>,
+                                      panelRows<V, 4, In>};
     compute = panel[w.panelWidth / V::kWidth - 1];
   }
   const int64_t blockRows = maxOf<int64_t>(16, kActivationBlockFloats / w.units);
+  if (yType == ElementType::Float32) {
+    float* out = static_cast<float*>(y);
+    for (int64_t m = begin; m < end; m += blockRows) {
+      const int64_t stop = minOf(end, m + blockRows);
+      compute(w, x, out, m, stop);
+      activateRows<V>(out + m * w.units, stop - m, w.units, w.activation);
+    }
+    return;
+  }
+  // float16 out: each block is computed and activated in float32 here, then rounded once into out.
+  // blockRows * U <= max(16 U, 4096) fits for U <= kHalfOutputMaxUnits (denseForward stages larger U itself).
+  static_assert(16 * kHalfOutputMaxUnits <= kHalfOutputBlockFloats && kActivationBlockFloats <= kHalfOutputBlockFloats,
+                "a block of rows fits the staging buffer");
+  alignas(64) float staged[kHalfOutputBlockFloats];
+  uint16_t* out = static_cast<uint16_t*>(y);
   for (int64_t m = begin; m < end; m += blockRows) {
     const int64_t stop = minOf(end, m + blockRows);
-    compute(w, x, y, m, stop);
-    activateRows<V>(y + m * w.units, stop - m, w.units, w.activation);
+    compute(w, x + m * static_cast<int64_t>(w.features), staged, 0, stop - m);
+    activateRows<V>(staged, stop - m, w.units, w.activation);
+    storeHalves<V>(staged, out + m * w.units, (stop - m) * w.units);
   }
+}
+
+template <class V>
+void denseRows(const PackedWeights& w, const void* x, ElementType xType, void* y, ElementType yType, int64_t begin,
+               int64_t end) {
+  if (xType == ElementType::Float16)
+    denseRowsFrom<V>(w, static_cast<const uint16_t*>(x), y, yType, begin, end);
+  else
+    denseRowsFrom<V>(w, static_cast<const float*>(x), y, yType, begin, end);
 }
 
 }  // namespace TDF_ISA

@@ -1,6 +1,7 @@
-// AVX2 + FMA variant of the row kernels. Compiled with -mavx2 -mfma; called only after selectKernels() has
-// seen both on the running CPU.
+// AVX2 + FMA (+ F16C for float16 x and out) variant of the row kernels. Compiled with -mavx2 -mfma -mf16c;
+// called only after selectKernels() has seen all three on the running CPU (every AVX2 CPU has F16C).
 #include <immintrin.h>
+#include <stdint.h>
 
 #define TDF_ISA avx2
 
@@ -21,6 +22,21 @@ struct Vec {
   static Reg loadN(const float* p, int n) { return _mm256_maskload_ps(p, firstN(n)); }
   static void store(float* p, Reg r) { _mm256_storeu_ps(p, r); }
   static void storeN(float* p, Reg r, int n) { _mm256_maskstore_ps(p, firstN(n), r); }
+  // float16: F16C. AVX2 has no 16-bit masked loads or stores, so the tails go through a small buffer.
+  static Reg loadHalf(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+  static Reg loadHalfN(const uint16_t* p, int n) {
+    alignas(16) uint16_t halves[8] = {};
+    for (int i = 0; i < n; ++i) halves[i] = p[i];
+    return _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(halves)));
+  }
+  static void storeHalf(uint16_t* p, Reg r) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(r, _MM_FROUND_TO_NEAREST_INT));
+  }
+  static void storeHalfN(uint16_t* p, Reg r, int n) {
+    alignas(16) uint16_t halves[8];
+    _mm_store_si128(reinterpret_cast<__m128i*>(halves), _mm256_cvtps_ph(r, _MM_FROUND_TO_NEAREST_INT));
+    for (int i = 0; i < n; ++i) p[i] = halves[i];
+  }
   static Reg add(Reg a, Reg b) { return _mm256_add_ps(a, b); }
   static Reg sub(Reg a, Reg b) { return _mm256_sub_ps(a, b); }
   static Reg mul(Reg a, Reg b) { return _mm256_mul_ps(a, b); }

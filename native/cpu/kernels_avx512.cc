@@ -1,6 +1,7 @@
 // AVX-512F variant of the row kernels. Compiled with -mavx512f -mavx512dq -mfma; called only after
 // selectKernels() has seen AVX-512 support on the running CPU.
 #include <immintrin.h>
+#include <stdint.h>
 #include <math.h>
 
 #define TDF_ISA avx512
@@ -19,6 +20,28 @@ struct Vec {
   static Reg loadN(const float* p, int n) { return _mm512_maskz_loadu_ps(firstN(n), p); }
   static void store(float* p, Reg r) { _mm512_storeu_ps(p, r); }
   static void storeN(float* p, Reg r, int n) { _mm512_mask_storeu_ps(p, firstN(n), r); }
+  // float16: AVX-512F's 512-bit vcvtph2ps / vcvtps2ph. 16-bit masked loads and stores need AVX512BW, which
+  // this variant does not require, so the tails go through a small buffer. x is loaded as two 16-byte halves:
+  // Node's large arrays start 16 bytes past a 64-byte line, where every other 32-byte load would straddle two
+  // lines, and from DRAM that cost about a fifth of the float16 call (docs/benchmarks.md).
+  static Reg loadHalf(const uint16_t* p) {
+    const __m128i lo = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 8));
+    return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1));
+  }
+  static Reg loadHalfN(const uint16_t* p, int n) {
+    alignas(32) uint16_t halves[16] = {};
+    for (int i = 0; i < n; ++i) halves[i] = p[i];
+    return _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(halves)));
+  }
+  static void storeHalf(uint16_t* p, Reg r) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtps_ph(r, _MM_FROUND_TO_NEAREST_INT));
+  }
+  static void storeHalfN(uint16_t* p, Reg r, int n) {
+    alignas(32) uint16_t halves[16];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(halves), _mm512_cvtps_ph(r, _MM_FROUND_TO_NEAREST_INT));
+    for (int i = 0; i < n; ++i) p[i] = halves[i];
+  }
   static Reg add(Reg a, Reg b) { return _mm512_add_ps(a, b); }
   static Reg sub(Reg a, Reg b) { return _mm512_sub_ps(a, b); }
   static Reg mul(Reg a, Reg b) { return _mm512_mul_ps(a, b); }
