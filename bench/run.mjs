@@ -23,6 +23,7 @@ import { idleEventLoopGap, largestEventLoopGap, maxAbsDiff, timeInterleaved, tim
 import { formatSeconds, MISMATCH_TOLERANCE, machineLines, targetLine, textReport, writeResults } from "./report.mjs";
 import { LARGE_SHAPE, makeInputs, SHAPES } from "./shapes.mjs";
 import { checkTargets } from "./targets.mjs";
+import { benchmarkTfjsModels } from "./tfjs-models.mjs";
 import { allTools, BASELINE_ID, REFERENCE_ID } from "./tools/index.mjs";
 import { timeDistributedDenseLoop } from "./tools/plain-js.mjs";
 import { loadTdfast, nativeAddon } from "./tools/tdfast.mjs";
@@ -350,13 +351,16 @@ async function main() {
   const largeShapeBandwidth = large ? await measureLargeShapeBandwidth(large, available, meta.lastLevelCacheBytes) : undefined;
 
   const eventLoop = large ? await measureEventLoop(available) : undefined;
-  const targets = checkTargets(shapes);
+  // Whole TensorFlow.js models before and after tdfast/tfjs's accelerate() (bench/tfjs-models.mjs).
+  const tfjsModels = await benchmarkTfjsModels(options, progress);
+  const targets = [...checkTargets(shapes), ...tfjsModels.targets];
   const mismatches = shapes.flatMap((s) =>
     s.cells.filter((c) => c.mismatch).map((c) => ({ shapeKey: s.key, label: c.label, maxAbsDiff: c.maxAbsDiff })),
   );
+  mismatches.push(...tfjsModels.mismatches);
   meta.loadAverageAtEnd = os.loadavg();
 
-  const run = { meta, shapes, largeShapeBandwidth, eventLoop, targets, mismatches };
+  const run = { meta, shapes, largeShapeBandwidth, eventLoop, tfjsModels, targets, mismatches };
   process.stdout.write(`\n${textReport(run)}\n`);
   const files = writeResults(run, RESULTS_DIR, options.quick ? "-quick" : "");
   process.stdout.write(`\nWrote ${files.jsonPath}\n      ${files.svgPath}\n`);
