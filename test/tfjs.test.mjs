@@ -23,7 +23,6 @@ const FUSED_OVER_UNITS = ["softmax", "logSoftmax"];
 const TFJS_APPLIED = ["hardSigmoid", "gelu_new"];
 const ACTIVATIONS = [...FUSED, ...FUSED_OVER_UNITS, ...TFJS_APPLIED];
 const TFJS_BACKENDS = ["cpu", "wasm"];
-const HOST_VIA = syncBackends.includes("cuda") ? "cuda" : "cpu";
 const MATMULS = new Set(["_FusedMatMul", "BatchMatMul"]);
 
 /** Makes `name` tfjs's backend; wasm's .wasm files ship in its npm package, so it must initialise offline. */
@@ -114,7 +113,7 @@ for (const backend of TFJS_BACKENDS) {
                 units,
                 activation,
                 fused: !TFJS_APPLIED.includes(activation),
-                via: HOST_VIA,
+                via: "cpu",
               },
             ],
             what,

@@ -1,7 +1,6 @@
 // One accelerated TimeDistributed(Dense): the inference call that replaces tfjs's loop over timesteps.
 
 import type { Activation } from "../activations.js";
-import type { BackendName } from "../backends/types.js";
 import { TimeDense } from "../time-dense.js";
 import type { TfActivation, TfCall, TfCallInputs, TfEngine, TfLayer, TfLayerVariable, TfTensor } from "./tfjs-types.js";
 
@@ -73,7 +72,7 @@ function isExactlyActivation(activation: TfActivation): boolean {
 }
 
 /** What a layer's call does with the tensors it gets: tdfast's kernel, or tfjs's own ops over flattened time. */
-export type Path = BackendName | "tfjs";
+export type Path = "cpu" | "cuda" | "tfjs";
 
 export interface AcceleratedState {
   readonly wrapper: TfLayer;
