@@ -187,10 +187,12 @@ test("npm pack gives a tarball that works from ESM, CommonJS and TypeScript with
     const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
     // tfjs-layers' own declarations do not pass strict checking (TS2411 in its keras_format types): the program
     // with tfjs skips checking libraries; program.ts (tdfast's declarations, tdfast/tfjs's included) does not.
-    for (const [program, extra] of [
+    /** @type {[string, string[]][]} */
+    const programs = [
       ["program.ts", []],
       ["tfjs-program.ts", ["--skipLibCheck"]],
-    ])
+    ];
+    for (const [program, extra] of programs)
       t.notThrows(() => {
         try {
           run(
