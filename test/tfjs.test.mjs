@@ -1,6 +1,9 @@
 // tdfast/tfjs: accelerate(model) on real TensorFlow.js 4.22 models, on tfjs's cpu and wasm backends. The reference
 // is tfjs itself: a twin model with the same weights that was not accelerated.
 import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
@@ -439,4 +442,38 @@ test("tdfast's main entry loads no tfjs, and tdfast/tfjs loads none until accele
     console.log(JSON.stringify({ main, subpath, accelerate: typeof accelerate }));`;
   const result = JSON.parse(execFileSync(process.execPath, ["-e", program], { cwd: root, encoding: "utf8" }));
   t.deepEqual(result, { main: [], subpath: [], accelerate: "function" });
+});
+
+test("the application's own copy of tfjs is used, never another one tdfast could resolve", (t) => {
+  // The application's tfjs in a folder tdfast's own resolution does not see: links to this project's packages
+  // under --preserve-symlinks, so they are distinct module instances from the ones tdfast would require.
+  const app = mkdtempSync(join(tmpdir(), "tdfast-tfjs-copy-"));
+  try {
+    const modules = join(root, "node_modules");
+    mkdirSync(join(app, "node_modules", "@tensorflow"), { recursive: true });
+    for (const name of ["@tensorflow/tfjs-core", "@tensorflow/tfjs-layers", "@tensorflow/tfjs-backend-cpu", "seedrandom"])
+      symlinkSync(join(modules, name), join(app, "node_modules", name), "dir");
+    const program = `
+      const tfc = require("@tensorflow/tfjs-core");
+      require("@tensorflow/tfjs-backend-cpu");
+      const tfl = require("@tensorflow/tfjs-layers");
+      const { accelerate } = require(${JSON.stringify(join(root, "dist", "cjs", "tfjs", "index.js"))});
+      const build = () => tfl.sequential({ layers: [tfl.layers.timeDistributed({ layer: tfl.layers.dense({ units: 3, activation: "tanh" }), inputShape: [4, 5] })] });
+      const [reference, accelerated] = [build(), build()];
+      accelerated.setWeights(reference.getWeights());
+      const report = accelerate(accelerated);
+      const x = tfc.randomNormal([2, 4, 5]);
+      const expected = reference.predict(x).dataSync();
+      const actual = accelerated.predict(x).dataSync();
+      const maxDiff = Math.max(...actual.map((v, i) => Math.abs(v - expected[i])));
+      const loaded = Object.keys(require.cache).filter((file) => file.includes("@tensorflow"));
+      console.log(JSON.stringify({ via: report.map((r) => r.via), maxDiff, appCopy: loaded.every((file) => file.startsWith(${JSON.stringify(app)})), count: loaded.length }));`;
+    const result = JSON.parse(execFileSync(process.execPath, ["--preserve-symlinks", "-e", program], { cwd: app, encoding: "utf8" }));
+    t.deepEqual(result.via, ["cpu"]);
+    t.true(result.maxDiff < 1e-5, `max |Δ| ${result.maxDiff}`);
+    t.true(result.count > 0);
+    t.true(result.appCopy, "every tfjs module loaded is the application's");
+  } finally {
+    rmSync(app, { recursive: true, force: true });
+  }
 });
