@@ -228,6 +228,22 @@ test.serial("calling accelerate twice changes nothing more", async (t) => {
   tf.dispose([x, expected, actual]);
 });
 
+test.serial("a layer not built yet when accelerated is computed by tdfast from its first call", async (t) => {
+  await useBackend("cpu");
+  const layer = tf.layers.timeDistributed({ layer: tf.layers.dense({ units: 3, activation: "sigmoid" }) });
+  const report = accelerate(/** @type {any} */ ({ layers: [layer] }));
+  t.is(report.length, 1);
+  t.is(report[0].features, null, "no kernel yet");
+  const x = randomTensor([2, 7, 4], 51);
+  const matMuls = await matMulsIn(() => /** @type {tf.Tensor} */ (layer.apply(x)));
+  t.is(matMuls, 0, "the first call (which builds the layer) is tdfast's");
+  const y = /** @type {tf.Tensor} */ (layer.apply(x));
+  const [kernel, bias] = layer.getWeights();
+  const expected = tf.tidy(() => tf.sigmoid(tf.add(tf.matMul(x.reshape([14, 4]), kernel), bias)).reshape([2, 7, 3]));
+  assertClose(t, y, expected, "against tfjs's matMul with the layer's weights");
+  tf.dispose([x, y, expected]);
+});
+
 test.serial("functional models, nested models and a shared layer are all accelerated, each once", async (t) => {
   await useBackend("cpu");
   const build = () => {
