@@ -107,7 +107,7 @@ export function pathFor(state: AcceleratedState, backendName: string | null): Pa
 export function makeAcceleratedCall(state: AcceleratedState, engine: TfEngine): TfCall {
   const { wrapper, dense, original } = state;
   return function acceleratedCall(inputs: TfCallInputs, kwargs?: Record<string, unknown>) {
-    if (kwargs?.training === true || engine.isTapeOn() || wrapper.layer !== dense) return original.call(wrapper, inputs, kwargs);
+    if (kwargs?.training || engine.isTapeOn() || wrapper.layer !== dense) return original.call(wrapper, inputs, kwargs);
     const x = single(inputs);
     const kernelVariable = dense.kernel;
     if (x === undefined || kernelVariable == null || x.dtype !== "float32" || x.rank < 3 || x.size === 0)
