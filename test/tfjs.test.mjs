@@ -192,23 +192,25 @@ for (const backend of TFJS_BACKENDS) {
 test.serial(
   "which path computes: tdfast on host backends (no matMul), one matMul with backend 'tfjs', tfjs's loop when training",
   async (t) => {
-    await useBackend("cpu");
-    const { reference, accelerated } = twins(() => head({ time: 12 }));
-    const forced = head({ time: 12 });
-    forced.setWeights(reference.getWeights());
-    t.is(accelerate(forced, { backend: "tfjs" })[0].via, "tfjs");
-    accelerate(accelerated);
-    const x = randomTensor([2, 12, 6], 3);
-    t.is(await matMulsIn(() => reference.predict(x)), 12, "tfjs's timeDistributed: one matMul per timestep");
-    t.is(await matMulsIn(() => accelerated.predict(x)), 0, "accelerated: tdfast computes");
-    t.is(await matMulsIn(() => forced.predict(x)), 1, "backend tfjs: one matMul over all timesteps");
-    t.is(await matMulsIn(() => accelerated.apply(x, { training: true })), 12, "training: tfjs's own path");
-    for (const model of [accelerated, forced]) {
-      const [expected, actual] = [reference.predict(x), model.predict(x)];
-      assertClose(t, actual, expected, "same results");
-      tf.dispose([expected, actual]);
+    for (const backend of TFJS_BACKENDS) {
+      await useBackend(backend);
+      const { reference, accelerated } = twins(() => head({ time: 12 }));
+      const forced = head({ time: 12 });
+      forced.setWeights(reference.getWeights());
+      t.is(accelerate(forced, { backend: "tfjs" })[0].via, "tfjs");
+      accelerate(accelerated);
+      const x = randomTensor([2, 12, 6], 3);
+      t.is(await matMulsIn(() => reference.predict(x)), 12, `${backend}: tfjs's timeDistributed, one matMul per timestep`);
+      t.is(await matMulsIn(() => accelerated.predict(x)), 0, `${backend}: accelerated, tdfast computes`);
+      t.is(await matMulsIn(() => forced.predict(x)), 1, `${backend}: backend tfjs, one matMul over all timesteps`);
+      t.is(await matMulsIn(() => accelerated.apply(x, { training: true })), 12, `${backend}: training, tfjs's own path`);
+      for (const model of [accelerated, forced]) {
+        const [expected, actual] = [reference.predict(x), model.predict(x)];
+        assertClose(t, actual, expected, `${backend}: same results`);
+        tf.dispose([expected, actual]);
+      }
+      x.dispose();
     }
-    x.dispose();
   },
 );
 
