@@ -65,7 +65,7 @@ export async function benchmarkTfjsModels({ quick }, progress) {
   result.tfjsVersion = tf.version_core;
   // A few interleaved rounds of one predict each: a whole-model predict takes a few hundred milliseconds, and
   // this part should add well under a minute to npm run bench.
-  const rounds = quick ? 2 : 5;
+  const rounds = quick ? 2 : 7;
   const targetSeconds = quick ? 0.1 : 0.5;
 
   const build = (trunk, head) => {
