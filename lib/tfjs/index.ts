@@ -97,6 +97,7 @@ function accelerateLayer(
     dense,
     original: wrapper.call,
     activation,
+    activationObject: dense.activation,
     hostBackend,
     tfjsOnly,
     prepared: null,

@@ -79,6 +79,8 @@ export interface AcceleratedState {
   readonly dense: TfLayer;
   readonly original: TfCall;
   readonly activation: { name: string; fused: Activation | null };
+  /** The Dense's activation object when accelerated: another one put there later is left to tfjs. */
+  readonly activationObject: TfActivation | undefined;
   /** The tdfast backend for host tensors (cpu or cuda), or null where tdfast cannot compute synchronously. */
   readonly hostBackend: "cpu" | "cuda" | null;
   /** true: every call takes tfjs's flattened path (option backend: "tfjs"). */
@@ -107,7 +109,8 @@ export function pathFor(state: AcceleratedState, backendName: string | null): Pa
 export function makeAcceleratedCall(state: AcceleratedState, engine: TfEngine): TfCall {
   const { wrapper, dense, original } = state;
   return function acceleratedCall(inputs: TfCallInputs, kwargs?: Record<string, unknown>) {
-    if (kwargs?.training || engine.isTapeOn() || wrapper.layer !== dense) return original.call(wrapper, inputs, kwargs);
+    if (kwargs?.training || engine.isTapeOn() || wrapper.layer !== dense || dense.activation !== state.activationObject)
+      return original.call(wrapper, inputs, kwargs);
     const x = single(inputs);
     const kernelVariable = dense.kernel;
     if (x === undefined || kernelVariable == null || x.dtype !== "float32" || x.rank < 3 || x.size === 0)
@@ -115,7 +118,7 @@ export function makeAcceleratedCall(state: AcceleratedState, engine: TfEngine): 
     const kernel = kernelVariable.read();
     const features = kernel.shape[0]!;
     const units = kernel.shape[1]!;
-    if (x.shape[x.rank - 1] !== features) return original.call(wrapper, inputs, kwargs);
+    if (x.shape[x.rank - 1] !== features || kernel.dtype !== "float32") return original.call(wrapper, inputs, kwargs);
     const outputShape = x.shape.slice(0, -1);
     outputShape.push(units);
     const path = pathFor(state, engine.backendName);
