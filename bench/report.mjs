@@ -2,6 +2,8 @@
 
 import { mkdirSync, writeFileSync } from "node:fs";
 
+import { tfjsModelLines } from "./tfjs-models.mjs";
+
 export const MISMATCH_TOLERANCE = 1e-4;
 
 // ── formatting ────────────────────────────────────────────────────────────────────────────────────────────
@@ -120,6 +122,8 @@ export function textReport(run) {
     out.push(...alignColumns(rows));
   }
 
+  if (run.tfjsModels) out.push("", ...tfjsModelLines(run.tfjsModels));
+
   out.push("", "Targets (tdfast cpu apply() vs the named tool, ratio of medians in this run):");
   for (const target of run.targets) out.push(targetLine(target));
   if (run.mismatches.length) {
@@ -157,7 +161,7 @@ function bandwidthLines({ largeShapeBandwidth: large, meta }) {
 }
 
 export function targetLine(target) {
-  const what = `${target.shapeKey}: ${target.toolLabel ?? "tdfast cpu"} vs ${target.versusLabel}`;
+  const what = target.what ?? `${target.shapeKey}: ${target.toolLabel ?? "tdfast cpu"} vs ${target.versusLabel}`;
   if (target.status === "SKIP") return `SKIP  ${what}: ${target.reason} (target ≥ ${target.atLeast}× faster)`;
   const speed = target.speedup >= 1 ? `${formatRatio(target.speedup)} faster` : `${formatRatio(1 / target.speedup)} slower`;
   const verdict = `${speed} (target ≥ ${target.atLeast}× faster)`;

@@ -24,6 +24,7 @@ import { idleEventLoopGap, largestEventLoopGap, maxAbsDiff, timeInterleaved, tim
 import { formatSeconds, MISMATCH_TOLERANCE, machineLines, targetLine, textReport, writeResults } from "./report.mjs";
 import { LARGE_SHAPE, makeInputs, SHAPES } from "./shapes.mjs";
 import { checkTargets, FLOAT16_TARGETS } from "./targets.mjs";
+import { benchmarkTfjsModels } from "./tfjs-models.mjs";
 import { allTools, BASELINE_ID, REFERENCE_ID } from "./tools/index.mjs";
 import { timeDistributedDenseLoop } from "./tools/plain-js.mjs";
 import { loadTdfast, nativeAddon } from "./tools/tdfast.mjs";
@@ -353,10 +354,13 @@ async function main() {
   const eventLoop = large ? await measureEventLoop(available) : undefined;
   const { probe } = largeShapeBandwidth ?? {};
   const float16 = await benchmarkFloat16({ ...options, probe, cacheBytes: meta.lastLevelCacheBytes, progress });
-  const targets = [...checkTargets(shapes), ...checkTargets(float16.shapes, FLOAT16_TARGETS)];
+  // Whole TensorFlow.js models before and after tdfast/tfjs's accelerate() (bench/tfjs-models.mjs).
+  const tfjsModels = await benchmarkTfjsModels(options, progress);
+  const targets = [...checkTargets(shapes), ...checkTargets(float16.shapes, FLOAT16_TARGETS), ...tfjsModels.targets];
   const mismatches = shapes.flatMap((s) =>
     s.cells.filter((c) => c.mismatch).map((c) => ({ shapeKey: s.key, label: c.label, maxAbsDiff: c.maxAbsDiff })),
   );
+  mismatches.push(...tfjsModels.mismatches);
   meta.loadAverageAtEnd = os.loadavg();
 
   mismatches.push(
@@ -364,7 +368,7 @@ async function main() {
       s.cells.filter((c) => c.mismatch).map((c) => ({ shapeKey: s.key, label: c.label, maxAbsDiff: c.maxAbsDiff })),
     ),
   );
-  const run = { meta, shapes, largeShapeBandwidth, eventLoop, float16, targets, mismatches };
+  const run = { meta, shapes, largeShapeBandwidth, eventLoop, float16, tfjsModels, targets, mismatches };
   process.stdout.write(`\n${textReport(run)}\n${float16Lines(float16).join("\n")}\n`);
   const files = writeResults(run, RESULTS_DIR, options.quick ? "-quick" : "");
   process.stdout.write(`\nWrote ${files.jsonPath}\n      ${files.svgPath}\n`);

@@ -24,6 +24,9 @@ const ESM_PROGRAM = `import { tensor, timeDenseSync, backends } from "tdfast";\n
 const CJS_PROGRAM = `const { tensor, timeDenseSync, backends } = require("tdfast");\n${PROGRAM_BODY}`;
 const TS_PROGRAM = `
 import { TimeDense, tensor, timeDense, type Tensor, type BackendsReport, backends } from "tdfast";
+import { accelerate, type AcceleratedLayer } from "tdfast/tfjs";
+// tdfast/tfjs's declarations need no tfjs types: a model-like object type-checks (and is refused at run time).
+export const accelerated = (model: { layers: object[] }): AcceleratedLayer[] => accelerate(model);
 const layer: TimeDense = new TimeDense({ kernel: tensor(new Float32Array(6), [3, 2]), activation: "softmax", backend: "cpu" });
 const report: BackendsReport = backends();
 async function main(): Promise<number[]> {
@@ -35,6 +38,33 @@ void main();
 `;
 // relu([1,2,3]·K + b, [4,5,6]·K + b) with K = [[0.5,-1],[0.25,2],[-0.5,1]], b = [0.1,-0.2]
 const EXPECTED = [0, 5.8, 0.35, 11.8];
+
+// tdfast/tfjs on the same layer as a TensorFlow.js TimeDistributed(Dense), with tfjs installed from the registry
+// as a user would (tfjs-core, tfjs-layers: the optional peer dependencies; the cpu backend).
+const TFJS_VERSION = "4.22.0";
+const TFJS_PROGRAM_BODY = `
+const model = tfl.sequential();
+model.add(tfl.layers.timeDistributed({ layer: tfl.layers.dense({ units: 2, activation: "relu" }), inputShape: [2, 3] }));
+model.setWeights([tfc.tensor2d([0.5, -1, 0.25, 2, -0.5, 1], [3, 2]), tfc.tensor1d([0.1, -0.2])]);
+const x = tfc.tensor3d([1, 2, 3, 4, 5, 6], [1, 2, 3]);
+const before = Array.from(model.predict(x).dataSync());
+const report = accelerate(model);
+const after = Array.from(model.predict(x).dataSync());
+const main = Object.keys(require.cache).filter((file) => /[\\/]tdfast[\\/]dist[\\/]/.test(file)).map((file) => file.replace(/^.*[\\/]dist[\\/]/, ""));
+console.log(JSON.stringify({ before, after, report, oneInstance: require("tdfast/tfjs").accelerate === accelerate, main }));
+`;
+const TFJS_ESM_PROGRAM = `import * as tfc from "@tensorflow/tfjs-core";\nimport "@tensorflow/tfjs-backend-cpu";\nimport * as tfl from "@tensorflow/tfjs-layers";\nimport { accelerate } from "tdfast/tfjs";\nimport { createRequire } from "node:module";\nconst require = createRequire(import.meta.url);\n${TFJS_PROGRAM_BODY}`;
+const TFJS_CJS_PROGRAM = `const tfc = require("@tensorflow/tfjs-core");\nrequire("@tensorflow/tfjs-backend-cpu");\nconst tfl = require("@tensorflow/tfjs-layers");\nconst { accelerate } = require("tdfast/tfjs");\n${TFJS_PROGRAM_BODY}`;
+const TFJS_TS_PROGRAM = `
+import * as tfl from "@tensorflow/tfjs-layers";
+import { accelerate, type AcceleratedLayer, type AccelerateOptions } from "tdfast/tfjs";
+const model: tfl.LayersModel = tfl.sequential({ layers: [tfl.layers.timeDistributed({ layer: tfl.layers.dense({ units: 1 }), inputShape: [4, 3] })] });
+const options: AccelerateOptions = { backend: "auto" };
+const report: AcceleratedLayer[] = accelerate(model, options);
+const via: "cpu" | "cuda" | "tfjs" | undefined = report[0]?.via;
+const sequential: tfl.Sequential = tfl.sequential();
+export const summary: [number, string | undefined, number] = [report.length, via, accelerate(sequential).length];
+`;
 
 test("npm pack gives a tarball that works from ESM, CommonJS and TypeScript without compiling", (t) => {
   t.timeout(15 * 60 * 1000);
@@ -104,7 +134,18 @@ test("npm pack gives a tarball that works from ESM, CommonJS and TypeScript with
     const project = join(work, "project");
     run(process.execPath, ["-e", `require("fs").mkdirSync(${JSON.stringify(project)})`], work);
     writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", private: true }));
-    run(npm, ["install", "--ignore-scripts", "--no-audit", "--no-fund", tarball], project);
+    run(
+      npm,
+      [
+        "install",
+        "--ignore-scripts",
+        "--no-audit",
+        "--no-fund",
+        tarball,
+        ...["tfjs-core", "tfjs-layers", "tfjs-backend-cpu"].map((name) => `@tensorflow/${name}@${TFJS_VERSION}`),
+      ],
+      project,
+    );
 
     for (const [name, source] of [
       ["program.mjs", ESM_PROGRAM],
@@ -119,30 +160,66 @@ test("npm pack gives a tarball that works from ESM, CommonJS and TypeScript with
     }
     t.throws(() => statSync(join(project, "node_modules", "tdfast", "build")), undefined, "nothing was compiled at install");
 
+    for (const [name, source] of [
+      ["tfjs-program.mjs", TFJS_ESM_PROGRAM],
+      ["tfjs-program.cjs", TFJS_CJS_PROGRAM],
+    ]) {
+      writeFileSync(join(project, name), source);
+      const result = JSON.parse(run(process.execPath, [name], project));
+      for (const [i, value] of result.after.entries()) {
+        t.true(Math.abs(value - EXPECTED[i]) < 1e-6, `${name}: accelerated value ${i} is ${value}`);
+        t.true(Math.abs(result.before[i] - EXPECTED[i]) < 1e-6, `${name}: tfjs's value ${i} is ${result.before[i]}`);
+      }
+      t.deepEqual(
+        result.report.map(({ features, units, activation, fused, via }) => ({ features, units, activation, fused, via })),
+        [{ features: 3, units: 2, activation: "relu", fused: true, via: "cpu" }],
+        name,
+      );
+      t.true(result.oneInstance, `${name}: import and require share one tdfast/tfjs`);
+      t.false(
+        result.main.some((file) => /^(esm|cjs)[\\/]index\.m?js$/.test(file)),
+        `${name}: tdfast/tfjs does not load tdfast's main entry (${result.main.join(", ")})`,
+      );
+    }
+
     writeFileSync(join(project, "program.ts"), TS_PROGRAM);
+    writeFileSync(join(project, "tfjs-program.ts"), TFJS_TS_PROGRAM);
     const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
-    t.notThrows(() =>
-      run(
-        process.execPath,
-        [
-          tsc,
-          "--strict",
-          "--noEmit",
-          "--module",
-          "node16",
-          "--moduleResolution",
-          "node16",
-          "--target",
-          "es2022",
-          "--types",
-          "node",
-          "--typeRoots",
-          join(root, "node_modules", "@types"),
-          "program.ts",
-        ],
-        project,
-      ),
-    );
+    // tfjs-layers' own declarations do not pass strict checking (TS2411 in its keras_format types): the program
+    // with tfjs skips checking libraries; program.ts (tdfast's declarations, tdfast/tfjs's included) does not.
+    /** @type {[string, string[]][]} */
+    const programs = [
+      ["program.ts", []],
+      ["tfjs-program.ts", ["--skipLibCheck"]],
+    ];
+    for (const [program, extra] of programs)
+      t.notThrows(() => {
+        try {
+          run(
+            process.execPath,
+            [
+              tsc,
+              "--strict",
+              "--noEmit",
+              "--module",
+              "node16",
+              "--moduleResolution",
+              "node16",
+              "--target",
+              "es2022",
+              "--types",
+              "node",
+              "--typeRoots",
+              join(root, "node_modules", "@types"),
+              ...extra,
+              program,
+            ],
+            project,
+          );
+        } catch (error) {
+          throw new Error(`${program}: ${error.stdout}`);
+        }
+      }, program);
 
     // onnxruntime-node is an optional dependency, installed by default (and loadable with its install script off).
     const report = () => JSON.parse(run(process.execPath, ["-e", "console.log(JSON.stringify(require('tdfast').backends()))"], project));
