@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 /** The native module's whole surface (native/binding/addon.cc and the classes it registers). */
 export interface NativeBinding {
   readonly version: string;
-  info(): { simd: "avx512" | "avx2" | "generic"; threads: number };
+  info(): { simd: "avx512" | "avx2" | "neon" | "generic"; threads: number };
   /** Whether two Float32Arrays' bytes overlap (two SharedArrayBuffer objects can hold the same memory). */
   sharesMemory(a: Float32Array, b: Float32Array): boolean;
   readonly Weights: new (

@@ -3,11 +3,14 @@
 //   node scripts/sources.cjs isa NAME       the kernel files of one instruction set
 //   node scripts/sources.cjs gcc NAME       their GCC/Clang flags
 //   node scripts/sources.cjs msvc NAME      their MSVC flag
+//   node scripts/sources.cjs arch ARCH      the files compiled only for that target architecture (e.g. arm64)
+//   node scripts/sources.cjs define ARCH    the preprocessor symbol that tells cpu_features.cc they are there
 const path = require("node:path");
 
 const list = require(path.join(__dirname, "..", "native", "sources.json"));
 const [what, name] = process.argv.slice(2);
 const isa = name === undefined ? undefined : list.isa[name];
+const arch = name === undefined ? undefined : list.arch[name];
 const items =
   what === "sources"
     ? list.sources
@@ -17,10 +20,14 @@ const items =
         ? isa?.gcc
         : what === "msvc" && isa
           ? [isa.msvc]
-          : undefined;
+          : what === "arch"
+            ? arch?.sources
+            : what === "define" && arch
+              ? [arch.define]
+              : undefined;
 if (!items) {
   console.error(
-    `usage: node scripts/sources.cjs sources | isa NAME | gcc NAME | msvc NAME (NAME one of ${Object.keys(list.isa).join(", ")})`,
+    `usage: node scripts/sources.cjs sources | isa NAME | gcc NAME | msvc NAME | arch ARCH | define ARCH (NAME one of ${Object.keys(list.isa).join(", ")}; ARCH one of ${Object.keys(list.arch).join(", ")})`,
   );
   process.exit(2);
 }
