@@ -5,7 +5,7 @@
 // a child process with TDFAST_SIMD set; the children run in turns, `--rounds` times, and each shape's figure is
 // the median of all its calls. Under emulation (scripts/test-arm64.cjs --bench) only the ratios mean anything.
 //
-//   node bench/simd-variants.mjs [--rounds=3] [--calls=15]
+//   node bench/simd-variants.mjs [--rounds=3] [--calls=15] [--activation=sigmoid]
 
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -20,7 +20,12 @@ const SHAPES = [
 const VARIANTS = { x64: ["avx512", "avx2", "generic"], arm64: ["neon", "generic"] }[process.arch] ?? ["generic"];
 
 const { values: args } = parseArgs({
-  options: { rounds: { type: "string", default: "3" }, calls: { type: "string", default: "15" }, child: { type: "boolean" } },
+  options: {
+    rounds: { type: "string", default: "3" },
+    calls: { type: "string", default: "15" },
+    activation: { type: "string", default: "sigmoid" },
+    child: { type: "boolean" },
+  },
 });
 const calls = Number(args.calls);
 
@@ -28,7 +33,8 @@ const calls = Number(args.calls);
 async function child() {
   const { nativeBinding } = await import("../dist/cjs/binding.js");
   const { lookupActivation } = await import("../dist/cjs/activations.js");
-  const sigmoid = lookupActivation("sigmoid").id;
+  const activation = lookupActivation(args.activation)?.id;
+  if (activation === undefined) throw new Error(`unknown activation ${args.activation}`);
   const { binding, error } = nativeBinding();
   if (!binding) throw new Error(error);
   const times = SHAPES.map(({ rows, features, units }) => {
@@ -36,7 +42,7 @@ async function child() {
     const kernel = Float32Array.from({ length: features * units }, (_, i) => Math.cos(i) / 8);
     const bias = Float32Array.from({ length: units }, (_, i) => i / 16);
     const out = new Float32Array(rows * units);
-    const weights = new binding.Weights(kernel, bias, features, units, sigmoid);
+    const weights = new binding.Weights(kernel, bias, features, units, activation);
     weights.runSync(x, rows, out); // warm-up
     const seconds = [];
     for (let call = 0; call < calls; call++) {
@@ -63,7 +69,7 @@ function parent() {
   const ran = new Map();
   for (let round = 0; round < Number(args.rounds); round++)
     for (const variant of VARIANTS) {
-      const output = execFileSync(process.execPath, [self, "--child", `--calls=${calls}`], {
+      const output = execFileSync(process.execPath, [self, "--child", `--calls=${calls}`, `--activation=${args.activation}`], {
         env: { ...process.env, TDFAST_SIMD: variant, TDFAST_THREADS: "1" },
         encoding: "utf8",
       });
@@ -74,7 +80,7 @@ function parent() {
       });
     }
   const generic = times.get("generic").map(median);
-  console.log(`${process.arch}, Node ${process.version}, one thread, sigmoid; median of ${Number(args.rounds) * calls} calls`);
+  console.log(`${process.arch}, Node ${process.version}, one thread, ${args.activation}; median of ${Number(args.rounds) * calls} calls`);
   console.log(["variant (ran)", ...SHAPES.map(({ rows, features, units }) => `${rows}x${features}->${units}`)].join("\t"));
   for (const variant of VARIANTS) {
     const cells = times.get(variant).map((seconds, shape) => {
