@@ -26,8 +26,6 @@ const { ARM64_PREBUILD, crossBuildArm64 } = require("./cross-arm64.cjs");
 
 const root = path.join(__dirname, "..");
 const NODE_VERSION = process.env.TDFAST_ARM64_NODE_VERSION ?? "20.20.2";
-// Outside the checkout: Node looks for packages in every parent folder, and must not find its node_modules/.
-const STAGE = path.join(os.tmpdir(), `tdfast-arm64-stage-${process.getuid?.() ?? 0}`);
 // Left out under emulation: a test of the event loop's latency during a call sized to last 20 ms natively (two
 // minutes emulated; the async suite's correctness tests run), and tests of the onnx backend that fail instead
 // of skipping while onnxruntime-node is absent (TDFAST_ARM64_ONNX=1 runs them).
@@ -82,23 +80,26 @@ function arm64Node() {
   return binary;
 }
 
-/** The stage: the package as installed on arm64, with the tests, and nothing of this machine's build. */
+/**
+ * A new folder holding the package as installed on arm64, with the tests, and nothing of this machine's build.
+ * It lies outside the checkout: Node looks for packages in every parent folder, and must not find its node_modules/.
+ */
 function stage() {
   if (!fs.existsSync(path.join(root, "dist", "cjs", "index.js"))) throw new Error("dist/ is missing: run npm run build:ts first");
-  fs.rmSync(STAGE, { recursive: true, force: true });
-  fs.mkdirSync(STAGE, { recursive: true });
-  fs.copyFileSync(path.join(root, "package.json"), path.join(STAGE, "package.json"));
-  for (const folder of ["dist", "test", "native"]) fs.cpSync(path.join(root, folder), path.join(STAGE, folder), { recursive: true });
-  fs.mkdirSync(path.join(STAGE, "bench"));
-  fs.copyFileSync(path.join(root, "bench", "simd-variants.mjs"), path.join(STAGE, "bench", "simd-variants.mjs"));
-  fs.mkdirSync(path.join(STAGE, "prebuilds", "linux-arm64"), { recursive: true });
-  fs.copyFileSync(ARM64_PREBUILD, path.join(STAGE, "prebuilds", "linux-arm64", "tdfast.node"));
+  const stageDir = fs.mkdtempSync(path.join(os.tmpdir(), "tdfast-arm64-"));
+  fs.copyFileSync(path.join(root, "package.json"), path.join(stageDir, "package.json"));
+  for (const folder of ["dist", "test", "native"]) fs.cpSync(path.join(root, folder), path.join(stageDir, folder), { recursive: true });
+  fs.mkdirSync(path.join(stageDir, "bench"));
+  fs.copyFileSync(path.join(root, "bench", "simd-variants.mjs"), path.join(stageDir, "bench", "simd-variants.mjs"));
+  fs.mkdirSync(path.join(stageDir, "prebuilds", "linux-arm64"), { recursive: true });
+  fs.copyFileSync(ARM64_PREBUILD, path.join(stageDir, "prebuilds", "linux-arm64", "tdfast.node"));
   // node_modules/ as links to this checkout's packages; onnxruntime-node is left out unless TDFAST_ARM64_ONNX=1
   // (its tests under emulation take minutes and test onnxruntime, not this binary), so its backend is unavailable.
-  fs.mkdirSync(path.join(STAGE, "node_modules"));
+  fs.mkdirSync(path.join(stageDir, "node_modules"));
   for (const entry of fs.readdirSync(path.join(root, "node_modules")))
     if (entry !== "onnxruntime-node" || process.env.TDFAST_ARM64_ONNX === "1")
-      fs.symlinkSync(path.join(root, "node_modules", entry), path.join(STAGE, "node_modules", entry));
+      fs.symlinkSync(path.join(root, "node_modules", entry), path.join(stageDir, "node_modules", entry));
+  return stageDir;
 }
 
 function main() {
@@ -113,15 +114,24 @@ function main() {
   if (!fs.existsSync(path.join(sysroot, "lib", "ld-linux-aarch64.so.1")))
     throw new Error(`no arm64 C library at ${sysroot}: apt-get install libc6-arm64-cross, or set QEMU_LD_PREFIX`);
   const node = arm64Node();
-  stage();
+  const folder = stage();
+  try {
+    process.exitCode = runSuites(qemu, node, sysroot, folder, bench, rest);
+  } finally {
+    fs.rmSync(folder, { recursive: true, force: true });
+  }
+}
 
+/** Runs the smoke check, then the suites (or the benchmark) in the staged `folder`; returns the exit status. */
+function runSuites(qemu, node, sysroot, folder, bench, rest) {
   /** @type {NodeJS.ProcessEnv} */
   const env = { ...process.env, QEMU_LD_PREFIX: sysroot, QEMU_CPU: process.env.QEMU_CPU ?? "cortex-a53", TDFAST_QEMU: qemu };
   env.NODE_OPTIONS = [process.env.NODE_OPTIONS, `--require=${path.join(__dirname, "qemu-exec.cjs")}`].filter(Boolean).join(" ");
   env.TDFAST_REQUIRE_BACKENDS = "cpu";
   delete env.TDFAST_ADDON;
   delete env.TDFAST_SIMD;
-  const run = (/** @type {string[]} */ nodeArgs) => spawnSync(qemu, [node, ...nodeArgs], { cwd: STAGE, env, stdio: "inherit" }).status ?? 1;
+  const run = (/** @type {string[]} */ nodeArgs) =>
+    spawnSync(qemu, [node, ...nodeArgs], { cwd: folder, env, stdio: "inherit" }).status ?? 1;
 
   const started = Date.now();
   let status = run([path.join(__dirname, "arm64-smoke.cjs")]);
@@ -135,8 +145,7 @@ function main() {
   console.error(
     `test-arm64: ${bench ? "benchmark" : "tests"} ${status === 0 ? (bench ? "finished" : "passed") : "FAILED"} in ${((Date.now() - started) / 1000).toFixed(0)} s under qemu (${env.QEMU_CPU})`,
   );
-  fs.rmSync(STAGE, { recursive: true, force: true });
-  process.exitCode = status;
+  return status;
 }
 
 main();
