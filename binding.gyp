@@ -31,6 +31,10 @@
         ["target_arch=='x64'", {
           "defines": ["TDF_HAVE_X86_KERNELS"],
           "dependencies": ["tdfast_avx2", "tdfast_avx512"]
+        }],
+        ["target_arch=='arm64'", {
+          "defines": ["<!@(node scripts/sources.cjs define arm64)"],
+          "sources": ["<!@(node scripts/sources.cjs arch arm64)"]
         }]
       ]
     }

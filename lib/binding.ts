@@ -15,7 +15,7 @@ export type HostArray = Float32Array | Float16Data;
 /** The native module's whole surface (native/binding/addon.cc and the classes it registers). */
 export interface NativeBinding {
   readonly version: string;
-  info(): { simd: "avx512" | "avx2" | "generic"; threads: number };
+  info(): { simd: "avx512" | "avx2" | "neon" | "generic"; threads: number };
   /** Whether two arrays' bytes overlap (two SharedArrayBuffer objects can hold the same memory). */
   sharesMemory(a: Float32Array | Uint16Array, b: Float32Array | Uint16Array): boolean;
   readonly Weights: new (

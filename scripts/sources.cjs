@@ -5,11 +5,14 @@
 //   node scripts/sources.cjs msvc NAME      their MSVC flag
 //   node scripts/sources.cjs linux sources  sources added to Linux builds (glibc compatibility)
 //   node scripts/sources.cjs linux ldflags  Linux link flags: static libstdc++ and one --wrap per old-glibc symbol
+//   node scripts/sources.cjs arch ARCH      the files compiled only for that target architecture (e.g. arm64)
+//   node scripts/sources.cjs define ARCH    the preprocessor symbol that tells cpu_features.cc they are there
 const path = require("node:path");
 
 const list = require(path.join(__dirname, "..", "native", "sources.json"));
 const [what, name] = process.argv.slice(2);
 const isa = name === undefined ? undefined : list.isa[name];
+const arch = name === undefined ? undefined : list.arch[name];
 const linux = { sources: list.linux.sources, ldflags: [...list.linux.ldflags, ...list.linux.wrap.map((symbol) => `-Wl,--wrap=${symbol}`)] };
 const items =
   what === "linux"
@@ -22,10 +25,14 @@ const items =
           ? isa?.gcc
           : what === "msvc" && isa
             ? [isa.msvc]
-            : undefined;
+            : what === "arch"
+              ? arch?.sources
+              : what === "define" && arch
+                ? [arch.define]
+                : undefined;
 if (!items) {
   console.error(
-    `usage: node scripts/sources.cjs sources | isa NAME | gcc NAME | msvc NAME | linux sources|ldflags (NAME one of ${Object.keys(list.isa).join(", ")})`,
+    `usage: node scripts/sources.cjs sources | isa NAME | gcc NAME | msvc NAME | arch ARCH | define ARCH | linux sources|ldflags (NAME one of ${Object.keys(list.isa).join(", ")}; ARCH one of ${Object.keys(list.arch).join(", ")})`,
   );
   process.exit(2);
 }

@@ -23,7 +23,12 @@ function filesUnder(folder, pattern) {
 }
 
 test("every native .cc file is listed once, and every listed file exists", (t) => {
-  const listed = [...list.sources, ...Object.values(list.isa).flatMap((isa) => isa.sources), ...list.linux.sources];
+  const listed = [
+    ...list.sources,
+    ...Object.values(list.isa).flatMap((isa) => isa.sources),
+    ...Object.values(list.arch).flatMap((arch) => arch.sources),
+    ...list.linux.sources,
+  ];
   t.deepEqual([...listed].sort(), filesUnder("native", /\.cc$/));
   t.is(new Set(listed).size, listed.length, "no file is listed twice");
 });

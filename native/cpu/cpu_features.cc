@@ -16,6 +16,9 @@ extern const KernelTable kGenericKernels;
 extern const KernelTable kAvx2Kernels;
 extern const KernelTable kAvx512Kernels;
 #endif
+#if defined(TDF_HAVE_NEON_KERNELS)
+extern const KernelTable kNeonKernels;
+#endif
 
 namespace {
 
@@ -37,6 +40,9 @@ bool cpuSupports(const KernelTable& table) {
   // own 512-bit conversions.)
   if (&table == &kAvx2Kernels) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && hasF16c();
 #endif
+#if defined(TDF_HAVE_NEON_KERNELS)
+  if (&table == &kNeonKernels) return true;  // Advanced SIMD is part of the AArch64 base architecture
+#endif
   return &table == &kGenericKernels;
 }
 
@@ -45,6 +51,9 @@ const KernelTable* const kAllTables[] = {
 #if defined(TDF_HAVE_X86_KERNELS)
     &kAvx512Kernels,
     &kAvx2Kernels,
+#endif
+#if defined(TDF_HAVE_NEON_KERNELS)
+    &kNeonKernels,
 #endif
     &kGenericKernels,
 };

@@ -17,7 +17,7 @@ enum class ElementType { Float32 = 0, Float16 = 1 };
 
 // One instruction-set variant of the row kernel. The addon picks one table at start-up (cpu_features.cc).
 struct KernelTable {
-  const char* name;     // "avx512", "avx2", "generic"
+  const char* name;     // "avx512", "avx2", "neon", "generic"
   int vectorWidth;      // floats per SIMD register
   int maxPanelVectors;  // widest column panel, in registers, the GEMM-like micro-kernel handles
   // Computes rows [rowBegin, rowEnd) of y, bias and activation included. x and y point at element 0 of
