@@ -99,6 +99,10 @@ test("npm pack gives a tarball that works from ESM, CommonJS and TypeScript with
       files.some((file) => file.startsWith(`prebuilds/${process.platform}-${process.arch}/`) && file.endsWith(".node")),
       "this machine's prebuild is in the tarball",
     );
+    // Every binary made here ships (npm run prebuild cross-builds linux-arm64 where the cross compiler exists).
+    for (const platform of ["linux-x64", "linux-arm64"])
+      if (existsSync(join(root, "prebuilds", platform, "tdfast.node")))
+        t.true(files.includes(`prebuilds/${platform}/tdfast.node`), `prebuilds/${platform}/tdfast.node is in the tarball`);
     t.deepEqual(
       files.filter((file) => /^(test|bench|build|build-cuda|node_modules|\.ci)\//.test(file)),
       [],
