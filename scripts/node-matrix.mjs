@@ -2,7 +2,9 @@
 // Runs the core correctness checks (test/compat/core-checks.mjs) on the prebuilt binary under every Node.js
 // version tdfast supports, with each version's official binary taken from the npm registry's node-<os>-<arch>
 // packages (cached in .node-versions/). Every SIMD variant this CPU runs is checked under each version.
-//   node scripts/node-matrix.mjs [--versions=18.20.8,20.20.2,...]
+//   node scripts/node-matrix.mjs [--versions=18.20.8,20.20.2,...] [--arm64]
+// --arm64 runs the linux-arm64 binary instead, with the arm64 Node.js binaries under qemu user-mode emulation
+// (qemu-user-static and libc6-arm64-cross; QEMU_LD_PREFIX defaults to /usr/aarch64-linux-gnu).
 // Exit status 1 when any version fails. Build first: npm run build:ts && npm run prebuild.
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
@@ -14,7 +16,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 /** The newest release of each supported major line when this was written; pinned so that runs are repeatable. */
 export const NODE_VERSIONS = ["18.20.8", "20.20.2", "22.23.5", "24.22.3"];
 
-const { values } = parseArgs({ options: { versions: { type: "string" } } });
+const { values } = parseArgs({ options: { versions: { type: "string" }, arm64: { type: "boolean", default: false } } });
 const versions = values.versions ? values.versions.split(",") : NODE_VERSIONS;
 
 /** Path of the `node` binary of this version for this machine, fetched from the npm registry on first use. */
@@ -34,32 +36,38 @@ export function nodeBinary(version, arch = process.arch) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const prebuild = path.join(root, "prebuilds", `${process.platform}-${process.arch}`, "tdfast.node");
+  const arch = values.arm64 ? "arm64" : process.arch;
+  const prebuild = path.join(root, "prebuilds", `${process.platform}-${arch}`, "tdfast.node");
   if (!existsSync(prebuild)) {
     console.error(`node-matrix: ${prebuild} is missing (npm run prebuild)`);
     process.exit(1);
   }
-  const variants = { x64: ["avx512", "avx2", "generic"], arm64: ["neon", "generic"] }[process.arch] ?? ["generic"];
+  const variants = { x64: ["avx512", "avx2", "generic"], arm64: ["neon", "generic"] }[arch] ?? ["generic"];
+  // Under emulation (arm64 on x64) each run goes through qemu; QEMU_CPU=cortex-a53 allows only ARMv8.0.
+  const emulate = arch !== process.arch;
+  const sysroot = process.env.QEMU_LD_PREFIX ?? "/usr/aarch64-linux-gnu";
   const rows = [];
   for (const version of versions) {
-    const node = nodeBinary(version);
+    const node = nodeBinary(version, arch);
     for (const simd of variants) {
       const started = Date.now();
-      const result = spawnSync(node, [path.join(root, "test", "compat", "core-checks.mjs")], {
+      const script = path.join(root, "test", "compat", "core-checks.mjs");
+      const [command, args] = emulate ? ["qemu-aarch64-static", [node, script]] : [node, [script]];
+      const result = spawnSync(command, args, {
         cwd: root,
         encoding: "utf8",
-        env: { ...process.env, TDFAST_ADDON: prebuild, TDFAST_SIMD: simd },
-        timeout: 5 * 60_000,
+        env: { ...process.env, TDFAST_ADDON: prebuild, TDFAST_SIMD: simd, QEMU_LD_PREFIX: sysroot, QEMU_CPU: "cortex-a53" },
+        timeout: 10 * 60_000,
       });
-      const summary = (result.stdout.trim().split("\n")[0] ?? "").replace(/^core-checks: /, "");
+      const summary = ((result.stdout ?? "").trim().split("\n")[0] ?? "").replace(/^core-checks: /, "");
       // A variant this CPU cannot run falls back to the best one: say so rather than claim it was checked.
       const ran = /simd (\w+)/.exec(summary)?.[1];
       const ok = result.status === 0;
       rows.push({ version, simd, ran, ok, seconds: (Date.now() - started) / 1000, summary });
-      if (!ok) process.stderr.write(`${result.stdout}${result.stderr}`);
+      if (!ok) process.stderr.write(`${result.stdout ?? ""}${result.stderr ?? ""}${result.error ? String(result.error) : ""}\n`);
     }
   }
-  console.log("\nNode.js  SIMD asked  SIMD run  result  seconds");
+  console.log(`\n${arch}${emulate ? " (under qemu)" : ""}\nNode.js  SIMD asked  SIMD run  result  seconds`);
   for (const row of rows)
     console.log(
       `${row.version.padEnd(9)}${row.simd.padEnd(11)}${(row.ran ?? "?").padEnd(10)}${(row.ok ? "pass" : "FAIL").padEnd(8)}${row.seconds.toFixed(1)}`,
