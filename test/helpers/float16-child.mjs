@@ -8,6 +8,7 @@
 import { nativeBinding } from "../../dist/cjs/binding.js";
 import { ACTIVATIONS, tensor, timeDense, timeDenseSync } from "../../dist/esm/index.mjs";
 import { decodeHalf, firstRoundingMismatch, halfBits, randomHalves } from "./float16.mjs";
+import { OFFSET_CASES } from "./offset-cases.mjs";
 import { firstMismatch, randomArray, randomGenerator, referenceDense } from "./reference.mjs";
 
 const random = randomGenerator(1616);
@@ -78,16 +79,7 @@ for (const [rows, F, U] of [
 // U = 1 with x starting at every 2-byte offset within a 64-byte line (32 of them), over row counts that end
 // inside and on a step and that are split over threads.
 const backing = randomHalves(1500 * 64 + 32, random, 3);
-for (const [rows, F] of [
-  [1, 16],
-  [17, 16],
-  [33, 64],
-  [40, 48],
-  [47, 100],
-  [18, 1024],
-  [17, 1040],
-  [1500, 64],
-]) {
+for (const [rows, F] of OFFSET_CASES) {
   const kernel = randomArray(F, random, 2 / Math.sqrt(F));
   const bias = randomArray(1, random);
   for (let offset = 0; offset < 32; offset++) {

@@ -4,6 +4,7 @@
 
 import { nativeBinding } from "../../dist/cjs/binding.js";
 import { ACTIVATIONS, tensor, timeDenseSync } from "../../dist/esm/index.mjs";
+import { OFFSET_CASES } from "./offset-cases.mjs";
 import { firstMismatch, randomArray, randomGenerator, referenceDense } from "./reference.mjs";
 
 const random = randomGenerator(77);
@@ -38,16 +39,7 @@ for (const [rows, F, U] of [
 // U = 1 with x starting at every float offset within a 64-byte line, over row counts that end inside and on a
 // 16-row step and that are split over threads.
 const backing = randomArray(1600 * 64 + 16, random, 3); // holds the largest case below
-for (const [rows, F] of [
-  [1, 16],
-  [17, 16],
-  [33, 64],
-  [40, 48],
-  [47, 100],
-  [18, 1024],
-  [17, 1040],
-  [1500, 64],
-]) {
+for (const [rows, F] of OFFSET_CASES) {
   const kernel = randomArray(F, random, 2 / Math.sqrt(F));
   const bias = randomArray(1, random);
   for (let offset = 0; offset < 16; offset++) {
