@@ -52,6 +52,10 @@ for (const [rows, F, U] of [
   [7, 100, 70],
   [5, 300, 130],
   [3, 7, 600], // wider than the kernels' float16 staging: staged whole in float32
+  // the panel path's rows widened one block ahead (F up to 256), over many blocks and threads, and just past it
+  [1000, 64, 16],
+  [301, 256, 40],
+  [70, 257, 9],
 ]) {
   for (const activation of ACTIVATIONS) {
     const bits = randomHalves(rows * F, random, 3);
