@@ -13,7 +13,15 @@ const list = require(path.join(__dirname, "..", "native", "sources.json"));
 const [what, name] = process.argv.slice(2);
 const isa = name === undefined ? undefined : list.isa[name];
 const arch = name === undefined ? undefined : list.arch[name];
-const linux = { sources: list.linux.sources, ldflags: [...list.linux.ldflags, ...list.linux.wrap.map((symbol) => `-Wl,--wrap=${symbol}`)] };
+// The Linux link flags bind glibc's symbols to old versions (native/compat/glibc_compat.cc): on another C
+// library (musl) the wrappers compile to nothing, so the flags are left out and the link is the plain one.
+const glibc = Boolean(
+  /** @type {{ header?: { glibcVersionRuntime?: string } }} */ (process.report?.getReport())?.header?.glibcVersionRuntime,
+);
+const linux = {
+  sources: list.linux.sources,
+  ldflags: glibc ? [...list.linux.ldflags, ...list.linux.wrap.map((symbol) => `-Wl,--wrap=${symbol}`)] : [],
+};
 const items =
   what === "linux"
     ? linux[name]

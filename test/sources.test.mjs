@@ -2,6 +2,7 @@
 // C++ and CUDA source in the tree is in it, everything in it exists, and no N-API code sits outside
 // native/binding/.
 
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -51,4 +52,22 @@ test("only native/binding/ includes napi.h", (t) => {
     (file) => !file.startsWith("native/binding/") && /#include <napi\.h>|node_api\.h/.test(readFileSync(join(root, file), "utf8")),
   );
   t.deepEqual(offenders, []);
+});
+
+test("the Linux link flags (glibc symbol versions) are given on glibc only; elsewhere the link is the plain one", (t) => {
+  const sources = join(root, "scripts", "sources.cjs");
+  const onGlibc = execFileSync(process.execPath, [sources, "linux", "ldflags"], { encoding: "utf8" }).trim().split("\n");
+  t.true(onGlibc.includes("-static-libstdc++"));
+  t.true(onGlibc.includes("-Wl,--wrap=pthread_create"));
+  // As on musl: the process report has no glibc version.
+  const musl =
+    "const r = process.report.getReport.bind(process.report); process.report.getReport = () => { const x = r(); delete x.header.glibcVersionRuntime; return x; };";
+  const onMusl = execFileSync(
+    process.execPath,
+    ["-e", `${musl} process.argv.splice(1, 0, 's'); require(${JSON.stringify(sources)})`, "linux", "ldflags"],
+    {
+      encoding: "utf8",
+    },
+  );
+  t.is(onMusl.trim(), "");
 });
