@@ -54,6 +54,17 @@ struct HasHalfConversions<V, typename VoidType<decltype(sizeof(V::loadHalf(stati
   static constexpr bool value = true;
 };
 
+// Whether V has a float16 load for data already in cache (loadHalfCached): one wide load, where loadHalf may
+// split its loads to suit data streamed from DRAM.
+template <class V, class = void>
+struct HasCachedHalfLoad {
+  static constexpr bool value = false;
+};
+template <class V>
+struct HasCachedHalfLoad<V, typename VoidType<decltype(sizeof(V::loadHalfCached(static_cast<const uint16_t*>(nullptr))))>::type> {
+  static constexpr bool value = true;
+};
+
 // Loads of x: float32 as is, float16 widened in registers.
 template <class V>
 inline typename V::Reg loadX(const float* p) {
@@ -96,10 +107,12 @@ void storeHalves(const float* src, uint16_t* dst, int64_t count) {
   }
 }
 
-// dst[i] = float32(src[i]) for count halves.
+// dst[i] = float32(src[i]) for count halves (the panel path's rows, read while in cache).
 template <class V>
 void widenHalves(const uint16_t* src, float* dst, int count) {
   int i = 0;
+  if constexpr (HasCachedHalfLoad<V>::value)
+    for (; i + V::kWidth <= count; i += V::kWidth) V::store(dst + i, V::loadHalfCached(src + i));
   for (; i + V::kWidth <= count; i += V::kWidth) V::store(dst + i, loadX<V>(src + i));
   if (i < count) V::storeN(dst + i, loadXN<V>(src + i, count - i), count - i);
 }

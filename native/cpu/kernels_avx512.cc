@@ -29,6 +29,11 @@ struct Vec {
     const __m128i hi = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 8));
     return _mm512_cvtph_ps(_mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1));
   }
+  // The panel path widens rows it has just read (in cache): there one 32-byte load beats two 16-byte ones and
+  // the shuffle that joins them, which compete with the multiply-adds for the vector pipes.
+  static Reg loadHalfCached(const uint16_t* p) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  }
   static Reg loadHalfN(const uint16_t* p, int n) {
     alignas(32) uint16_t halves[16] = {};
     for (int i = 0; i < n; ++i) halves[i] = p[i];
