@@ -23,7 +23,7 @@ if [ ! -e "$dir/root/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2" ]; then
 fi
 loader="$dir/root/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
 libs="$dir/root/lib/x86_64-linux-gnu:$dir/root/usr/lib/x86_64-linux-gnu"
-node18=$(node -e 'import("./scripts/node-matrix.mjs").then((m) => console.log(m.nodeBinary("18.20.8")))' -- --versions=18.20.8)
+node18=$(node scripts/node-binaries.cjs 18.20.8 x64)
 old() { "$loader" --library-path "$libs" "$node18" "$@"; }
 
 echo "old glibc: $(old -p 'process.report.getReport().header.glibcVersionRuntime') (Node $(old -p process.version))"

