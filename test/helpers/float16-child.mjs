@@ -8,7 +8,7 @@
 import { nativeBinding } from "../../dist/cjs/binding.js";
 import { ACTIVATIONS, tensor, timeDense, timeDenseSync } from "../../dist/esm/index.mjs";
 import { decodeHalf, firstRoundingMismatch, halfBits, randomHalves } from "./float16.mjs";
-import { OFFSET_CASES } from "./offset-cases.mjs";
+import { OFFSET_CASES, PATH_CASES } from "./kernel-cases.mjs";
 import { firstMismatch, randomArray, randomGenerator, referenceDense } from "./reference.mjs";
 
 const random = randomGenerator(1616);
@@ -42,15 +42,7 @@ async function check(label, bits, rows, F, kernel, bias, U, activation, { async 
 }
 
 for (const [rows, F, U] of [
-  [33, 1, 1],
-  [101, 3, 2],
-  [19, 17, 3],
-  [20, 64, 4],
-  [29, 9, 5],
-  [13, 40, 16],
-  [11, 33, 33],
-  [7, 100, 70],
-  [5, 300, 130],
+  ...PATH_CASES,
   [3, 7, 600], // wider than the kernels' float16 staging: staged whole in float32
   // the panel path's rows widened one block ahead (F up to 256), over many blocks and threads, and just past it
   [1000, 64, 16],

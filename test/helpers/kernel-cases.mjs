@@ -1,6 +1,7 @@
+// Kernel-path cases shared by the float32 (simd-child) and float16 (float16-child) checks.
+//
 // [rows, features] cases for the U = 1 kernel at every x offset within a cache line: row counts that end inside
-// and on a step, and counts split over threads. Shared by the float32 (simd-child) and float16 (float16-child)
-// checks, so both cover the same paths.
+// and on a step, and counts split over threads.
 export const OFFSET_CASES = [
   [1, 16],
   [17, 16],
@@ -10,4 +11,18 @@ export const OFFSET_CASES = [
   [18, 1024],
   [17, 1040],
   [1500, 64],
+];
+
+// [rows, features, units] cases that reach every kernel path: U = 1, the dot kernels for U = 2..4, and the panel
+// kernel with one to four registers of units and a partial last one.
+export const PATH_CASES = [
+  [33, 1, 1],
+  [101, 3, 2],
+  [19, 17, 3],
+  [20, 64, 4],
+  [29, 9, 5],
+  [13, 40, 16],
+  [11, 33, 33],
+  [7, 100, 70],
+  [5, 300, 130],
 ];

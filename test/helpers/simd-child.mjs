@@ -4,7 +4,7 @@
 
 import { nativeBinding } from "../../dist/cjs/binding.js";
 import { ACTIVATIONS, tensor, timeDenseSync } from "../../dist/esm/index.mjs";
-import { OFFSET_CASES } from "./offset-cases.mjs";
+import { OFFSET_CASES, PATH_CASES } from "./kernel-cases.mjs";
 import { firstMismatch, randomArray, randomGenerator, referenceDense } from "./reference.mjs";
 
 const random = randomGenerator(77);
@@ -19,17 +19,7 @@ function checkCpu(label, x, rows, F, kernel, bias, U, activation) {
   checked += y.data.length;
 }
 
-for (const [rows, F, U] of [
-  [33, 1, 1],
-  [101, 3, 2],
-  [19, 17, 3],
-  [20, 64, 4],
-  [29, 9, 5],
-  [13, 40, 16],
-  [11, 33, 33],
-  [7, 100, 70],
-  [5, 300, 130],
-]) {
+for (const [rows, F, U] of PATH_CASES) {
   for (const activation of ACTIVATIONS) {
     const x = randomArray(rows * F, random, 3);
     const kernel = randomArray(F * U, random, 2 / Math.sqrt(F));
