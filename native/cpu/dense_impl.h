@@ -420,6 +420,16 @@ constexpr int panelRowsPerStep() {
   return maxOf(1, minOf(8, (V::kRegisters - PanelVectors - 2) / PanelVectors));
 }
 
+// Rows per step of the wide panel kernels (panelSteps16 for float32 x, halfPanelRowsAhead for float16 x): 16
+// where the registers hold 16 rows of accumulators (AVX-512 with one register of units, U = 5..16), else 0.
+// Eight rows give eight independent multiply-add chains, exactly what two FMA pipes of 4-cycle latency need
+// and no slack; 16 give slack, and share each loaded register of weights between twice the rows
+// (32×1000×64 → 16 relu: 0.26 → 0.21 ms, docs/benchmarks.md).
+template <class V, int PanelVectors>
+constexpr int widePanelRows() {
+  return (V::kRegisters - PanelVectors - 2) / PanelVectors >= 16 ? 16 : 0;
+}
+
 // One stretch of the panel micro-kernel: `count` features, starting `f0` rows into the panel, of kRows rows of
 // float32 x (xRow[r][0 .. count)).
 template <class V, int PanelVectors, int kRows>
@@ -436,28 +446,69 @@ inline void panelSteps(typename V::Reg (&acc)[kRows][PanelVectors], const float*
   }
 }
 
+// float32 x, 16 rows a step: the rows are F floats apart, so they are addressed from two bases (rows 0 and 8)
+// plus S, 2S, 3S, ... 7S: nine general registers, where 16 row pointers would not fit in x86-64's 16 and spill
+// (a reload from the stack for each of those rows, every step).
+template <class V, int PanelVectors>
+inline void panelSteps16(typename V::Reg (&acc)[16][PanelVectors], const float* panel, int width, const float* x0, int64_t F) {
+  using R = typename V::Reg;
+  const char* p = reinterpret_cast<const char*>(x0);
+  const char* q = p + 8 * F * static_cast<int64_t>(sizeof(float));
+  const int64_t S = F * static_cast<int64_t>(sizeof(float));
+  for (int64_t f = 0; f < F; ++f) {
+    R wv[PanelVectors];
+    for (int j = 0; j < PanelVectors; ++j) wv[j] = V::load(panel + f * width + j * V::kWidth);
+    const char* const row[16] = {p,         p + S,     p + 2 * S, p + 3 * S, p + 4 * S, p + 5 * S, p + 6 * S, p + 7 * S,
+                                 q,         q + S,     q + 2 * S, q + 3 * S, q + 4 * S, q + 5 * S, q + 6 * S, q + 7 * S};
+    for (int r = 0; r < 16; ++r) {
+      const R xb = V::set1(*reinterpret_cast<const float*>(row[r]));
+      for (int j = 0; j < PanelVectors; ++j) acc[r][j] = V::fma(xb, wv[j], acc[r][j]);
+    }
+    p += sizeof(float);
+    q += sizeof(float);
+  }
+}
+
 // float16 x on the panel path is widened this many features at a time into a float buffer on the stack (kRows
 // rows of it, 8 KiB at most); the multiply-adds then broadcast from there.
 constexpr int kHalfPanelChunk = 256;
 
-// Adds the bias to one panel's accumulators and stores the `rows` rows of them at row m of y.
+// Adds the bias to one panel's accumulators and stores the `rows` rows of them at row m of y. Every loop over
+// acc has a compile-time length (the row limit is a test inside): indexing acc with a runtime row count made the
+// compiler keep acc on the stack, a store and a reload of every accumulator per step, and in 2-thread runs
+// about a fifth of the whole call (32×1000×64 → 16, docs/benchmarks.md).
 template <class V, int PanelVectors, int kRows>
 inline void storePanel(const typename V::Reg (&acc)[kRows][PanelVectors], const PackedWeights& w, float* y, int64_t m, int rows,
                        int p) {
   using R = typename V::Reg;
-  const int U = w.units;
+  const int64_t U = w.units;
   for (int j = 0; j < PanelVectors; ++j) {
     const int column = p * w.panelWidth + j * V::kWidth;
-    const int n = minOf(V::kWidth, U - column);
+    const int n = minOf(V::kWidth, w.units - column);
     if (n <= 0) break;
     const R b = V::load(w.bias.data() + column);
-    for (int r = 0; r < rows; ++r) {
-      float* out = y + (m + r) * static_cast<int64_t>(U) + column;
-      const R v = V::add(acc[r][j], b);
-      if (n == V::kWidth)
-        V::store(out, v);
-      else
-        V::storeN(out, v, n);
+    float* out = y + m * U + column;
+    if (n == V::kWidth && rows == kRows) {
+      for (int r = 0; r < kRows; ++r) V::store(out + r * U, V::add(acc[r][j], b));
+    } else {
+      for (int r = 0; r < kRows; ++r)
+        if (r < rows) V::storeN(out + r * U, V::add(acc[r][j], b), n);
+    }
+  }
+}
+
+// The panel micro-kernel over rows kStride floats apart from `rows` (the widening buffer): one base register and
+// constant offsets, however many rows.
+template <class V, int PanelVectors, int kRows, int kStride>
+inline void panelStepsStrided(typename V::Reg (&acc)[kRows][PanelVectors], const float* panel, int width, const float* rows,
+                              int count) {
+  using R = typename V::Reg;
+  for (int f = 0; f < count; ++f) {
+    R wv[PanelVectors];
+    for (int j = 0; j < PanelVectors; ++j) wv[j] = V::load(panel + f * width + j * V::kWidth);
+    for (int r = 0; r < kRows; ++r) {
+      const R xb = V::set1(rows[r * kStride + f]);
+      for (int j = 0; j < PanelVectors; ++j) acc[r][j] = V::fma(xb, wv[j], acc[r][j]);
     }
   }
 }
@@ -465,30 +516,31 @@ inline void storePanel(const typename V::Reg (&acc)[kRows][PanelVectors], const 
 // float16 x whose rows fit the widening buffer (F <= kHalfPanelChunk, the common case): each block of rows is
 // widened once for all panels, one block ahead of the multiply-adds that read it. Widening a block right before
 // reading it back cost about 18 % against float32 x (32×1000×64 → 16): the broadcasts then wait on stores still
-// in flight; a block later those stores have reached the cache.
+// in flight; a block later those stores have reached the cache. The buffer's rows are a constant stride apart,
+// so 16 rows a step cost no extra registers (widePanelRows); its stride is not a multiple of 1 KiB, so no two
+// rows of it start 4 KiB apart.
 template <class V, int PanelVectors>
 void halfPanelRowsAhead(const PackedWeights& w, const uint16_t* x, float* y, int64_t begin, int64_t end) {
   using R = typename V::Reg;
-  constexpr int kRows = panelRowsPerStep<V, PanelVectors>();
+  constexpr int kRows = widePanelRows<V, PanelVectors>() != 0 ? widePanelRows<V, PanelVectors>() : panelRowsPerStep<V, PanelVectors>();
+  constexpr int kStride = kHalfPanelChunk + 16;
   const int F = w.features;
-  alignas(64) float widened[2][kRows][kHalfPanelChunk];
-  const auto widenBlock = [&](int64_t m, float (&dst)[kRows][kHalfPanelChunk]) {
+  alignas(64) float widened[2][kRows * kStride];
+  const auto widenBlock = [&](int64_t m, float* dst) {
     const int rows = static_cast<int>(minOf<int64_t>(kRows, end - m));
-    for (int r = 0; r < kRows; ++r) widenHalves<V>(x + (m + minOf(r, rows - 1)) * static_cast<int64_t>(F), dst[r], F);
+    for (int r = 0; r < kRows; ++r) widenHalves<V>(x + (m + minOf(r, rows - 1)) * static_cast<int64_t>(F), dst + r * kStride, F);
   };
   if (begin < end) widenBlock(begin, widened[0]);
   int current = 0;
   for (int64_t m = begin; m < end; m += kRows) {
     const int rows = static_cast<int>(minOf<int64_t>(kRows, end - m));
     if (m + kRows < end) widenBlock(m + kRows, widened[current ^ 1]);
-    const float* widenedRow[kRows];
-    for (int r = 0; r < kRows; ++r) widenedRow[r] = widened[current][r];
     for (int p = 0; p < w.panelCount; ++p) {
       const float* panel = w.panels.data() + static_cast<int64_t>(p) * F * w.panelWidth;
       R acc[kRows][PanelVectors];
       for (int r = 0; r < kRows; ++r)
         for (int j = 0; j < PanelVectors; ++j) acc[r][j] = V::zero();
-      panelSteps<V, PanelVectors, kRows>(acc, panel, w.panelWidth, widenedRow, 0, F);
+      panelStepsStrided<V, PanelVectors, kRows, kStride>(acc, panel, w.panelWidth, widened[current], F);
       storePanel<V, PanelVectors, kRows>(acc, w, y, m, rows, p);
     }
     current ^= 1;
@@ -506,6 +558,18 @@ void panelRows(const PackedWeights& w, const In* x, float* y, int64_t begin, int
   const int width = w.panelWidth;
   if constexpr (sizeof(In) != sizeof(float)) {
     if (F <= kHalfPanelChunk) return halfPanelRowsAhead<V, PanelVectors>(w, x, y, begin, end);
+  } else if constexpr (widePanelRows<V, PanelVectors>() == 16) {
+    // Whole steps of 16 rows; the rest (under 16) go through the 8-row loop below.
+    for (; begin + 16 <= end; begin += 16) {
+      for (int p = 0; p < w.panelCount; ++p) {
+        const float* panel = w.panels.data() + static_cast<int64_t>(p) * F * width;
+        R acc[16][PanelVectors];
+        for (int r = 0; r < 16; ++r)
+          for (int j = 0; j < PanelVectors; ++j) acc[r][j] = V::zero();
+        panelSteps16<V, PanelVectors>(acc, panel, width, x + begin * static_cast<int64_t>(F), F);
+        storePanel<V, PanelVectors, 16>(acc, w, y, begin, 16, p);
+      }
+    }
   }
   for (int64_t m = begin; m < end; m += kRows) {
     const int rows = static_cast<int>(minOf<int64_t>(kRows, end - m));

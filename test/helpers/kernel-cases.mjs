@@ -14,7 +14,8 @@ export const OFFSET_CASES = [
 ];
 
 // [rows, features, units] cases that reach every kernel path: U = 1, the dot kernels for U = 2..4, and the panel
-// kernel with one to four registers of units and a partial last one.
+// kernel with one to four registers of units and a partial last one; with one register of units (AVX-512, U =
+// 5..16) also its 16-row steps followed by a tail of fewer rows, and rows split over threads.
 export const PATH_CASES = [
   [33, 1, 1],
   [101, 3, 2],
@@ -22,6 +23,10 @@ export const PATH_CASES = [
   [20, 64, 4],
   [29, 9, 5],
   [13, 40, 16],
+  [37, 24, 16],
+  [53, 64, 12],
+  [300, 64, 16],
+  [41, 300, 7],
   [11, 33, 33],
   [7, 100, 70],
   [5, 300, 130],
