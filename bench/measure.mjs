@@ -36,13 +36,20 @@ function quantile(sorted, q) {
 
 /**
  * Times several contenders against each other. After a warm-up, the calls are made in rounds: each round
- * times every contender for about `targetSeconds / rounds` (at least one call), in an order that rotates from
+ * gives every contender about `targetSeconds / rounds` of calls (at least one), in an order that rotates from
  * round to round. Load from elsewhere on the machine then falls on every contender alike, so the ratios of
  * their medians stay meaningful even when the absolute times drift.
- * Each contender is { run, firstCallSeconds } (the cross-checked first call sizes its warm-up and counts);
+ *
+ * Two things keep one contender's turn from depending on the others': each turn starts with a few untimed calls
+ * (a tool whose threads slept through another tool's turn, with its data pushed out of cache, takes up to
+ * 3× as long for its first calls: docs/benchmarks.md), and a turn lasts a time, not a count of calls fixed
+ * from the warm-up (a warm-up slowed by a burst of load once gave one contender turns of 38 calls, mostly
+ * such first calls, against 667 for the next).
+ * Each contender is { run, firstCallSeconds } (the cross-checked first call sizes its warm-up);
  * the result is per contender: runs, warmupCalls and the median, min, p10, p90 and mean seconds per call.
  */
 export async function timeInterleaved(contenders, { targetSeconds, rounds = 5, maxRunsPerRound = 4000 }) {
+  const turnSeconds = targetSeconds / rounds;
   const states = [];
   for (const { run, firstCallSeconds } of contenders) {
     if (!(firstCallSeconds > 0)) throw new Error("timeInterleaved: every contender needs its first call's time");
@@ -55,20 +62,25 @@ export async function timeInterleaved(contenders, { targetSeconds, rounds = 5, m
       states.push({ error: error.message.split("\n")[0] });
       continue;
     }
-    // At least 10 calls in all unless that would take over 4× the budget; then one a round.
-    const floor = perCall * 10 <= 4 * targetSeconds ? Math.ceil(10 / rounds) : 1;
-    const perRound = Math.min(maxRunsPerRound, Math.max(floor, Math.round(targetSeconds / rounds / perCall)));
-    states.push({ run, warmupCalls, perRound, samples: [] });
+    // At least 10 timed calls in all unless that would take over 4× the budget; then one a turn. Untimed calls
+    // open each turn, except for tools slow enough (over 50 ms a call) that a first call's extra is noise.
+    const minPerTurn = perCall * 10 <= 4 * targetSeconds ? Math.ceil(10 / rounds) : 1;
+    const untimedPerTurn = perCall <= 0.05 ? 3 : 0;
+    states.push({ run, warmupCalls, minPerTurn, untimedPerTurn, samples: [] });
   }
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < states.length; k++) {
       const state = states[(k + round) % states.length];
       if (state.error) continue;
       try {
-        for (let i = 0; i < state.perRound; i++) {
+        for (let i = 0; i < state.untimedPerTurn; i++) await state.run();
+        const turnStart = process.hrtime.bigint();
+        for (let i = 0; i < maxRunsPerRound; i++) {
           const start = process.hrtime.bigint();
           await state.run();
-          state.samples.push(Number(process.hrtime.bigint() - start) / 1e9);
+          const end = process.hrtime.bigint();
+          state.samples.push(Number(end - start) / 1e9);
+          if (i + 1 >= state.minPerTurn && Number(end - turnStart) / 1e9 >= turnSeconds) break;
         }
       } catch (error) {
         state.error = error.message.split("\n")[0]; // this contender drops out; the others go on
