@@ -143,6 +143,25 @@ function contenders(shape, tdfast, ort, { kernel, bias }) {
       },
     });
   }
+  if (available.cpu.available) {
+    // The same pair writing into a caller's `out`: without a fresh result per call, whose page faults put
+    // tails of several ms on both sides in this VM (docs/benchmarks.md), what remains is what differs.
+    for (const [id, label, dtype] of [
+      ["tdfast-cpu-f16-out", "tdfast cpu, float16 x, into out", "float16"],
+      ["tdfast-cpu-out", "tdfast cpu, float32 x, into out", "float32"],
+    ]) {
+      list.push({
+        id,
+        label,
+        setup: (bits, x32) => {
+          const l = layer("cpu");
+          const x = dtype === "float16" ? tdfast.tensor(bits, dims, { dtype }) : tdfast.tensor(x32, dims);
+          const out = new Float32Array(batch * time * U);
+          return { run: async () => (await l.apply(x, { out })).data, dispose: () => l.dispose() };
+        },
+      });
+    }
+  }
   if (ort && available.onnx.available) {
     list.push({
       id: "tdfast-onnx-f16",
