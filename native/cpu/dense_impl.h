@@ -420,7 +420,7 @@ constexpr int panelRowsPerStep() {
   return maxOf(1, minOf(8, (V::kRegisters - PanelVectors - 2) / PanelVectors));
 }
 
-// Rows per step of the wide panel kernels (panelSteps16 for float32 x, halfPanelRowsAhead for float16 x): 16
+// Rows per step of the wide panel kernels (SixteenRows for float32 x, halfPanelRowsAhead for float16 x): 16
 // where the registers hold 16 rows of accumulators (AVX-512 with one register of units, U = 5..16), else 0.
 // Eight rows give eight independent multiply-add chains, exactly what two FMA pipes of 4-cycle latency need
 // and no slack; 16 give slack, and share each loaded register of weights between twice the rows
@@ -431,43 +431,54 @@ constexpr int widePanelRows() {
 }
 
 // One stretch of the panel micro-kernel: `count` features, starting `f0` rows into the panel, of kRows rows of
-// float32 x (xRow[r][0 .. count)).
-template <class V, int PanelVectors, int kRows>
-inline void panelSteps(typename V::Reg (&acc)[kRows][PanelVectors], const float* panel, int width, const float* const* xRow,
-                       int64_t f0, int count) {
+// float32 x. `rows` walks the stretch: rows.at(r) reads row r's current feature, rows.next() moves all rows to the
+// next one. How a Rows type addresses its rows decides how many general registers the loop needs (ByPointer,
+// SixteenRows, Strided below).
+template <class V, int PanelVectors, int kRows, class Rows>
+inline void panelSteps(typename V::Reg (&acc)[kRows][PanelVectors], const float* panel, int width, int64_t f0, int count,
+                       Rows rows) {
   using R = typename V::Reg;
   for (int f = 0; f < count; ++f) {
     R wv[PanelVectors];
     for (int j = 0; j < PanelVectors; ++j) wv[j] = V::load(panel + (f0 + f) * width + j * V::kWidth);
     for (int r = 0; r < kRows; ++r) {
-      const R xb = V::set1(xRow[r][f]);
+      const R xb = V::set1(rows.at(r));
       for (int j = 0; j < PanelVectors; ++j) acc[r][j] = V::fma(xb, wv[j], acc[r][j]);
     }
+    rows.next();
   }
 }
 
-// float32 x, 16 rows a step: the rows are F floats apart, so they are addressed from two bases (rows 0 and 8)
-// plus S, 2S, 3S, ... 7S: nine general registers, where 16 row pointers would not fit in x86-64's 16 and spill
-// (a reload from the stack for each of those rows, every step).
-template <class V, int PanelVectors>
-inline void panelSteps16(typename V::Reg (&acc)[16][PanelVectors], const float* panel, int width, const float* x0, int64_t F) {
-  using R = typename V::Reg;
-  const char* p = reinterpret_cast<const char*>(x0);
-  const char* q = p + 8 * F * static_cast<int64_t>(sizeof(float));
-  const int64_t S = F * static_cast<int64_t>(sizeof(float));
-  for (int64_t f = 0; f < F; ++f) {
-    R wv[PanelVectors];
-    for (int j = 0; j < PanelVectors; ++j) wv[j] = V::load(panel + f * width + j * V::kWidth);
-    const char* const row[16] = {p,         p + S,     p + 2 * S, p + 3 * S, p + 4 * S, p + 5 * S, p + 6 * S, p + 7 * S,
-                                 q,         q + S,     q + 2 * S, q + 3 * S, q + 4 * S, q + 5 * S, q + 6 * S, q + 7 * S};
-    for (int r = 0; r < 16; ++r) {
-      const R xb = V::set1(*reinterpret_cast<const float*>(row[r]));
-      for (int j = 0; j < PanelVectors; ++j) acc[r][j] = V::fma(xb, wv[j], acc[r][j]);
-    }
+// Rows for panelSteps: a pointer per row (8 rows fit x86-64's 16 general registers).
+template <int kRows>
+struct ByPointer {
+  const float* const* row;
+  int64_t f = 0;
+  float at(int r) const { return row[r][f]; }
+  void next() { ++f; }
+};
+
+// 16 rows F floats apart, addressed from two bases (rows 0 and 8) plus S, 2S, ... 7S: nine general registers,
+// where 16 row pointers would not fit in x86-64's 16 and spill (a reload from the stack for each of those rows,
+// every step).
+struct SixteenRows {
+  const char* p;  // row 0's current feature
+  const char* q;  // row 8's
+  int64_t S;      // bytes between rows
+  float at(int r) const { return *reinterpret_cast<const float*>((r < 8 ? p : q) + (r % 8) * S); }
+  void next() {
     p += sizeof(float);
     q += sizeof(float);
   }
-}
+};
+
+// Rows kStride floats apart at compile time (the float16 widening buffer): one base register, constant offsets.
+template <int kStride>
+struct Strided {
+  const float* base;
+  float at(int r) const { return base[r * kStride]; }
+  void next() { ++base; }
+};
 
 // float16 x on the panel path is widened this many features at a time into a float buffer on the stack (kRows
 // rows of it, 8 KiB at most); the multiply-adds then broadcast from there.
@@ -493,22 +504,6 @@ inline void storePanel(const typename V::Reg (&acc)[kRows][PanelVectors], const 
     } else {
       for (int r = 0; r < kRows; ++r)
         if (r < rows) V::storeN(out + r * U, V::add(acc[r][j], b), n);
-    }
-  }
-}
-
-// The panel micro-kernel over rows kStride floats apart from `rows` (the widening buffer): one base register and
-// constant offsets, however many rows.
-template <class V, int PanelVectors, int kRows, int kStride>
-inline void panelStepsStrided(typename V::Reg (&acc)[kRows][PanelVectors], const float* panel, int width, const float* rows,
-                              int count) {
-  using R = typename V::Reg;
-  for (int f = 0; f < count; ++f) {
-    R wv[PanelVectors];
-    for (int j = 0; j < PanelVectors; ++j) wv[j] = V::load(panel + f * width + j * V::kWidth);
-    for (int r = 0; r < kRows; ++r) {
-      const R xb = V::set1(rows[r * kStride + f]);
-      for (int j = 0; j < PanelVectors; ++j) acc[r][j] = V::fma(xb, wv[j], acc[r][j]);
     }
   }
 }
@@ -540,7 +535,7 @@ void halfPanelRowsAhead(const PackedWeights& w, const uint16_t* x, float* y, int
       R acc[kRows][PanelVectors];
       for (int r = 0; r < kRows; ++r)
         for (int j = 0; j < PanelVectors; ++j) acc[r][j] = V::zero();
-      panelStepsStrided<V, PanelVectors, kRows, kStride>(acc, panel, w.panelWidth, widened[current], F);
+      panelSteps<V, PanelVectors, kRows>(acc, panel, w.panelWidth, 0, F, Strided<kStride>{widened[current]});
       storePanel<V, PanelVectors, kRows>(acc, w, y, m, rows, p);
     }
     current ^= 1;
@@ -560,13 +555,15 @@ void panelRows(const PackedWeights& w, const In* x, float* y, int64_t begin, int
     if (F <= kHalfPanelChunk) return halfPanelRowsAhead<V, PanelVectors>(w, x, y, begin, end);
   } else if constexpr (widePanelRows<V, PanelVectors>() == 16) {
     // Whole steps of 16 rows; the rest (under 16) go through the 8-row loop below.
+    const int64_t S = F * static_cast<int64_t>(sizeof(float));
     for (; begin + 16 <= end; begin += 16) {
+      const char* row0 = reinterpret_cast<const char*>(x + begin * static_cast<int64_t>(F));
       for (int p = 0; p < w.panelCount; ++p) {
         const float* panel = w.panels.data() + static_cast<int64_t>(p) * F * width;
         R acc[16][PanelVectors];
         for (int r = 0; r < 16; ++r)
           for (int j = 0; j < PanelVectors; ++j) acc[r][j] = V::zero();
-        panelSteps16<V, PanelVectors>(acc, panel, width, x + begin * static_cast<int64_t>(F), F);
+        panelSteps<V, PanelVectors, 16>(acc, panel, width, 0, F, SixteenRows{row0, row0 + 8 * S, S});
         storePanel<V, PanelVectors, 16>(acc, w, y, begin, 16, p);
       }
     }
@@ -581,7 +578,7 @@ void panelRows(const PackedWeights& w, const In* x, float* y, int64_t begin, int
       for (int r = 0; r < kRows; ++r)
         for (int j = 0; j < PanelVectors; ++j) acc[r][j] = V::zero();
       if constexpr (sizeof(In) == sizeof(float)) {
-        panelSteps<V, PanelVectors, kRows>(acc, panel, width, xRow, 0, F);
+        panelSteps<V, PanelVectors, kRows>(acc, panel, width, 0, F, ByPointer<kRows>{xRow});
       } else {
         // Rows longer than the buffer: widened a chunk at a time, once per panel.
         alignas(64) float widened[kRows][kHalfPanelChunk];
@@ -590,7 +587,7 @@ void panelRows(const PackedWeights& w, const In* x, float* y, int64_t begin, int
         for (int f0 = 0; f0 < F; f0 += kHalfPanelChunk) {
           const int count = minOf(kHalfPanelChunk, F - f0);
           for (int r = 0; r < kRows; ++r) widenHalves<V>(xRow[r] + f0, widened[r], count);
-          panelSteps<V, PanelVectors, kRows>(acc, panel, width, widenedRow, f0, count);
+          panelSteps<V, PanelVectors, kRows>(acc, panel, width, f0, count, ByPointer<kRows>{widenedRow});
         }
       }
       storePanel<V, PanelVectors, kRows>(acc, w, y, m, rows, p);
