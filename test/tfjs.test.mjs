@@ -15,6 +15,7 @@ const untypedAccelerate = /** @type {any} */ (accelerate);
 
 import { syncBackends } from "./helpers/backends.mjs";
 import { randomArray, randomGenerator } from "./helpers/reference.mjs";
+import { saveArtifacts } from "./helpers/tfjs-model.mjs";
 
 tf.enableProdMode(); // no debug-mode checks, and no banner advising tfjs-node
 
@@ -339,22 +340,11 @@ test.serial("gradients through an accelerated model equal tfjs's", async (t) => 
 
 test.serial("model.save writes the original architecture and weights; the saved model loads and predicts alike", async (t) => {
   await useBackend("cpu");
-  const save = async (model) => {
-    /** @type {any} */
-    let saved;
-    await model.save(
-      tf.io.withSaveHandler(async (artifacts) => {
-        saved = artifacts;
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } };
-      }),
-    );
-    return saved;
-  };
   const model = head({ activation: "softmax" });
   randomizeWeights(model, 41);
-  const before = await save(model);
+  const before = await saveArtifacts(model);
   t.is(accelerate(model).length, 1);
-  const after = await save(model);
+  const after = await saveArtifacts(model);
   t.deepEqual(after.modelTopology, before.modelTopology);
   t.deepEqual(after.weightSpecs, before.weightSpecs);
   t.deepEqual(new Uint8Array(after.weightData), new Uint8Array(before.weightData));
