@@ -29,9 +29,9 @@ int stagingWorkers() {
 struct StagingSlot {
   cudaStream_t stream = nullptr;
   cudaEvent_t done[2] = {nullptr, nullptr};
-  float* pinned = nullptr;
-  float* device = nullptr;
-  size_t floatsPerBuffer = 0;
+  unsigned char* pinned = nullptr;
+  unsigned char* device = nullptr;
+  size_t bytesPerBuffer = 0;
   int deviceId = -1;
 };
 
@@ -47,8 +47,8 @@ void destroySlot(StagingSlot* slot) {
   delete slot;
 }
 
-// Ensures the slot's buffers hold `floats` floats each on `device`, reallocating when too small.
-Status prepareSlot(StagingSlot* slot, size_t floats, int device) {
+// Ensures the slot's buffers hold `bytes` bytes each on `device`, reallocating when too small.
+Status prepareSlot(StagingSlot* slot, size_t bytes, int device) {
   cudaError_t err = cudaSuccess;
   if (slot->deviceId != device) {
     if (slot->deviceId >= 0) return invalidArgument("staging slot belongs to another device");
@@ -60,17 +60,17 @@ Status prepareSlot(StagingSlot* slot, size_t floats, int device) {
       if (err != cudaSuccess) return makeStatus(err, "creating a staging event");
     }
   }
-  if (slot->floatsPerBuffer >= floats) return Status();
+  if (slot->bytesPerBuffer >= bytes) return Status();
   cudaFreeHost(slot->pinned);
   cudaFree(slot->device);
   slot->pinned = nullptr;
   slot->device = nullptr;
-  slot->floatsPerBuffer = 0;
-  err = cudaHostAlloc(reinterpret_cast<void**>(&slot->pinned), 2 * floats * sizeof(float), cudaHostAllocDefault);
+  slot->bytesPerBuffer = 0;
+  err = cudaHostAlloc(reinterpret_cast<void**>(&slot->pinned), 2 * bytes, cudaHostAllocDefault);
   if (err != cudaSuccess) return makeStatus(err, "allocating pinned staging memory");
-  err = cudaMalloc(reinterpret_cast<void**>(&slot->device), 2 * floats * sizeof(float));
+  err = cudaMalloc(reinterpret_cast<void**>(&slot->device), 2 * bytes);
   if (err != cudaSuccess) return makeStatus(err, "allocating device staging memory");
-  slot->floatsPerBuffer = floats;
+  slot->bytesPerBuffer = bytes;
   return Status();
 }
 
@@ -122,28 +122,29 @@ StagingPool& stagingPool() {
 
 struct HostJob {
   const Weights* w;
-  const float* x;
-  float* y;
+  const unsigned char* x;
+  unsigned char* y;
+  Element xType, yType;
+  size_t xRowBytes, yRowBytes;
   int activation;
   int device;
   int smCount;
   int64_t chunkRows;
-  size_t xFloatsPerChunk;  // offset of the y rows inside a staging buffer (keeps x 16-byte aligned)
-  size_t floatsPerBuffer;
+  size_t xBytesPerChunk;  // offset of the y rows inside a staging buffer (keeps y 256-byte aligned)
+  size_t bytesPerBuffer;
 };
 
 // Runs chunks [rowBegin, rowEnd) through one slot: while chunk i computes on the GPU, the host
 // copies chunk i+1 into the other buffer, then collects chunk i-1's output.
 Status runRows(const HostJob& job, StagingSlot* slot, int64_t rowBegin, int64_t rowEnd,
                const std::atomic<bool>& abort) {
-  const int F = job.w->F, U = job.w->U;
   int64_t pendingRow[2] = {0, 0}, pendingRows[2] = {0, 0};
   auto collect = [&](int b) -> Status {
     if (pendingRows[b] == 0) return Status();
     cudaError_t err = cudaEventSynchronize(slot->done[b]);
     if (err != cudaSuccess) return makeStatus(err, "computing a staged chunk");
-    std::memcpy(job.y + pendingRow[b] * U, slot->pinned + b * slot->floatsPerBuffer + job.xFloatsPerChunk,
-                size_t(pendingRows[b]) * U * sizeof(float));
+    std::memcpy(job.y + pendingRow[b] * job.yRowBytes, slot->pinned + b * slot->bytesPerBuffer + job.xBytesPerChunk,
+                size_t(pendingRows[b]) * job.yRowBytes);
     pendingRows[b] = 0;
     return Status();
   };
@@ -153,16 +154,17 @@ Status runRows(const HostJob& job, StagingSlot* slot, int64_t rowBegin, int64_t 
     Status status = collect(b);  // frees buffer b (its last upload finished before its download)
     if (!status.ok()) return status;
     const int64_t rows = std::min(job.chunkRows, rowEnd - row);
-    float* hostX = slot->pinned + b * slot->floatsPerBuffer;
-    float* devX = slot->device + b * slot->floatsPerBuffer;
-    const size_t xBytes = size_t(rows) * F * sizeof(float);
-    const size_t yBytes = size_t(rows) * U * sizeof(float);
-    std::memcpy(hostX, job.x + row * F, xBytes);
+    unsigned char* hostX = slot->pinned + b * slot->bytesPerBuffer;
+    unsigned char* devX = slot->device + b * slot->bytesPerBuffer;
+    const size_t xBytes = size_t(rows) * job.xRowBytes;
+    const size_t yBytes = size_t(rows) * job.yRowBytes;
+    std::memcpy(hostX, job.x + row * job.xRowBytes, xBytes);
     cudaError_t err = cudaMemcpyAsync(devX, hostX, xBytes, cudaMemcpyHostToDevice, slot->stream);
     if (err != cudaSuccess) return makeStatus(err, "uploading a staged chunk");
-    status = launchDense(job.w, devX, devX + job.xFloatsPerChunk, rows, job.activation, job.smCount, slot->stream);
+    status = launchDense(job.w, devX, job.xType, devX + job.xBytesPerChunk, job.yType, rows, job.activation,
+                         job.smCount, slot->stream);
     if (!status.ok()) return status;
-    err = cudaMemcpyAsync(hostX + job.xFloatsPerChunk, devX + job.xFloatsPerChunk, yBytes, cudaMemcpyDeviceToHost,
+    err = cudaMemcpyAsync(hostX + job.xBytesPerChunk, devX + job.xBytesPerChunk, yBytes, cudaMemcpyDeviceToHost,
                           slot->stream);
     if (err == cudaSuccess) err = cudaEventRecord(slot->done[b], slot->stream);
     if (err != cudaSuccess) return makeStatus(err, "downloading a staged chunk");
@@ -182,7 +184,7 @@ Status runWorker(const HostJob& job, int64_t rowBegin, int64_t rowEnd, std::atom
   Status status;
   try {
     slot = stagingPool().acquire(job.device);
-    status = prepareSlot(slot, job.floatsPerBuffer, job.device);
+    status = prepareSlot(slot, job.bytesPerBuffer, job.device);
     if (status.ok()) status = runRows(job, slot, rowBegin, rowEnd, abort);
   } catch (...) {
     status = exceptionStatus("denseHost worker");
@@ -194,23 +196,28 @@ Status runWorker(const HostJob& job, int64_t rowBegin, int64_t rowEnd, std::atom
 
 }  // namespace
 
-Status denseHost(const Weights* w, const float* xHost, float* yHost, int64_t M, int activation) {
-  Status status = validateDense(w, xHost, yHost, M, activation);
+Status denseHost(const Weights* w, const void* xHost, Element xType, void* yHost, Element yType, int64_t M,
+                 int activation) {
+  Status status = validateDense(w, xHost, xType, yHost, yType, M, activation);
   if (!status.ok() || M == 0) return status;
   HostJob job;
   job.w = w;
-  job.x = xHost;
-  job.y = yHost;
+  job.x = static_cast<const unsigned char*>(xHost);
+  job.y = static_cast<unsigned char*>(yHost);
+  job.xType = xType;
+  job.yType = yType;
+  job.xRowBytes = size_t(w->F) * elementBytes(xType);
+  job.yRowBytes = size_t(w->U) * elementBytes(yType);
   job.activation = activation;
   cudaError_t err = cudaGetDevice(&job.device);
   if (err != cudaSuccess) return makeStatus(err, "querying the device");
   status = smCountOfCurrentDevice(&job.smCount);
   if (!status.ok()) return status;
-  const size_t rowBytes = (size_t(w->F) + size_t(w->U)) * sizeof(float);
+  const size_t rowBytes = job.xRowBytes + job.yRowBytes;
   job.chunkRows = std::max<int64_t>(1, int64_t(kChunkBytes / rowBytes));
   job.chunkRows = std::min(job.chunkRows, M);
-  job.xFloatsPerChunk = (size_t(job.chunkRows) * w->F + 63) / 64 * 64;
-  job.floatsPerBuffer = (job.xFloatsPerChunk + size_t(job.chunkRows) * w->U + 63) / 64 * 64;
+  job.xBytesPerChunk = (size_t(job.chunkRows) * job.xRowBytes + 255) / 256 * 256;
+  job.bytesPerBuffer = (job.xBytesPerChunk + size_t(job.chunkRows) * job.yRowBytes + 255) / 256 * 256;
 
   // Contiguous ranges of whole chunks per worker; the calling thread is worker 0.
   const int64_t chunks = (M + job.chunkRows - 1) / job.chunkRows;

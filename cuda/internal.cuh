@@ -63,10 +63,11 @@ struct Weights {
 // ---- Dispatch (dispatch.cu) ----
 
 // Checks the arguments of denseDevice and denseHost; x and y may be null only when M is 0.
-Status validateDense(const Weights* w, const void* x, const void* y, int64_t M, int activation);
+Status validateDense(const Weights* w, const void* x, Element xType, const void* y, Element yType, int64_t M,
+                     int activation);
 
 // Enqueues the kernel that fits w's layout on `stream`; x and y are device pointers.
-Status launchDense(const Weights* w, const float* x, float* y, int64_t M, int activation, int smCount,
-                   cudaStream_t stream);
+Status launchDense(const Weights* w, const void* x, Element xType, void* y, Element yType, int64_t M, int activation,
+                   int smCount, cudaStream_t stream);
 
 }  // namespace tdcuda

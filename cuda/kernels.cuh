@@ -20,9 +20,10 @@ int smallUnitsPadded(int U);
 size_t smallUnitsSmemBytes(int F, int paddedUnits);
 
 struct SmallUnitsArgs {
-  const float* x;        // [M][F]
+  const void* x;         // [M][F], float32 or (halfX) float16
   const float* weights;  // [paddedUnits][F] (kernel transposed) then bias [paddedUnits]
-  float* y;              // [M][U]
+  void* y;               // [M][U], float32 or (halfY) float16
+  bool halfX, halfY;
   int64_t M;
   int F, U, paddedUnits;
   int activation;
@@ -36,10 +37,11 @@ constexpr int kTileK = 32;  // F is consumed in slices of this many features
 int tiledUnitTile(int U);
 
 struct TiledArgs {
-  const float* x;       // [M][F]
+  const void* x;        // [M][F], float32 or (halfX) float16
   const float* kernel;  // [paddedF][paddedU], zero padded; paddedF % kTileK == 0, paddedU % tile == 0
   const float* bias;    // [paddedU]
-  float* y;             // [M][U]
+  void* y;              // [M][U], float32 or (halfY) float16
+  bool halfX, halfY;
   int64_t M;
   int F, U, paddedU;
   int activation;

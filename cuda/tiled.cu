@@ -9,8 +9,14 @@
 // sums are added in shared memory before the epilogue. The epilogue stages the accumulators through
 // shared memory so that a few consecutive lanes own a whole row: bias, activation and, when U fits
 // the tile, softmax/log_softmax over the row are fused, and y is written once, in 16-byte stores
-// where U allows. Per row: F*4 bytes read, U*4 written, 2*F*U flops.
+// where U allows. float16 x is widened to float32 as a slice is loaded and y is rounded to float16 as it
+// is stored; the arithmetic is float32. Per row: F*4 (float16: F*2) bytes read, U*4 (U*2) written,
+// 2*F*U flops.
 #include "kernels.cuh"
+
+#include <cuda_fp16.h>
+
+#include <algorithm>
 
 #include "../native/shared/activation.h"
 
@@ -88,27 +94,61 @@ struct TileSmem {
   float bias[C::BN];
 };
 
-template <class C, bool kVectorX>
-__device__ __forceinline__ void loadSlice(const float* __restrict__ x, const float* __restrict__ kernel,
-                                          int64_t rowBase, int64_t M, int F, int paddedU, int unitBase, int k0,
-                                          float4 (&xr)[C::xLoads], float4 (&wr)[C::wLoads]) {
+// Four consecutive x values as loaded (k < F is known for the first): float32 in a float4, float16 as raw
+// bits in a uint2, widened only when the slice is stored to shared memory, so that the loads of the next
+// slice stay in flight while the current one is multiplied. With kVector one 16-byte (float) or 8-byte
+// (float16) load, which needs F % 4 == 0 and an aligned x.
+template <class XT>
+struct Raw;
+template <>
+struct Raw<float> {
+  using T = float4;
+  static __device__ __forceinline__ T zero() { return make_float4(0.0f, 0.0f, 0.0f, 0.0f); }
+  static __device__ __forceinline__ float4 widen(T v) { return v; }
+};
+template <>
+struct Raw<__half> {
+  using T = uint2;
+  static __device__ __forceinline__ T zero() { return make_uint2(0, 0); }
+  static __device__ __forceinline__ float4 widen(T v) {
+    __half2 lo, hi;
+    memcpy(&lo, &v.x, sizeof lo);
+    memcpy(&hi, &v.y, sizeof hi);
+    const float2 a = __half22float2(lo), b = __half22float2(hi);
+    return make_float4(a.x, a.y, b.x, b.y);
+  }
+};
+
+template <bool kVector>
+__device__ __forceinline__ float4 loadFour(const float* src, int k, int F) {
+  if (kVector) return *reinterpret_cast<const float4*>(src);
+  float4 v = make_float4(src[0], 0.0f, 0.0f, 0.0f);
+  if (k + 1 < F) v.y = src[1];
+  if (k + 2 < F) v.z = src[2];
+  if (k + 3 < F) v.w = src[3];
+  return v;
+}
+
+template <bool kVector>
+__device__ __forceinline__ uint2 loadFour(const __half* src, int k, int F) {
+  if (kVector) return *reinterpret_cast<const uint2*>(src);
+  const unsigned short* bits = reinterpret_cast<const unsigned short*>(src);  // zero bits are +0.0
+  const unsigned b0 = bits[0], b1 = k + 1 < F ? bits[1] : 0u, b2 = k + 2 < F ? bits[2] : 0u,
+                 b3 = k + 3 < F ? bits[3] : 0u;
+  return make_uint2(b0 | (b1 << 16), b2 | (b3 << 16));
+}
+
+template <class C, bool kVectorX, class XT>
+__device__ __forceinline__ void loadSlice(const XT* __restrict__ x, const float* __restrict__ kernel, int64_t rowBase,
+                                          int64_t M, int F, int paddedU, int unitBase, int k0,
+                                          typename Raw<XT>::T (&xr)[C::xLoads], float4 (&wr)[C::wLoads]) {
 #pragma unroll
   for (int s = 0; s < C::xLoads; ++s) {
     const unsigned p = threadIdx.x + s * C::kThreads;  // unsigned: / and % by powers of two are shifts
     const int64_t row = rowBase + p / (C::BK / 4);
     const int k = k0 + p % (C::BK / 4) * 4;
-    float4 v = make_float4(0.0f, 0.0f, 0.0f, 0.0f);  // zero outside x: the padded kernel rows are 0 too
-    if (p < C::BM * C::BK / 4 && row < M) {
-      const float* src = x + row * F + k;
-      if (kVectorX) {
-        if (k < F) v = *reinterpret_cast<const float4*>(src);
-      } else {
-        if (k < F) v.x = src[0];
-        if (k + 1 < F) v.y = src[1];
-        if (k + 2 < F) v.z = src[2];
-        if (k + 3 < F) v.w = src[3];
-      }
-    }
+    typename Raw<XT>::T v = Raw<XT>::zero();  // zero outside x: the padded kernel rows are 0 too
+    if (p < C::BM * C::BK / 4 && row < M && k < F) v = loadFour<kVectorX>(x + row * F + k, k, F);
     xr[s] = v;
   }
 #pragma unroll
@@ -122,8 +162,8 @@ __device__ __forceinline__ void loadSlice(const float* __restrict__ x, const flo
   }
 }
 
-template <class C>
-__device__ __forceinline__ void storeSlice(TileSmem<C>& sm, const float4 (&xr)[C::xLoads],
+template <class C, class XT>
+__device__ __forceinline__ void storeSlice(TileSmem<C>& sm, const typename Raw<XT>::T (&xr)[C::xLoads],
                                            const float4 (&wr)[C::wLoads]) {
 #pragma unroll
   for (int s = 0; s < C::xLoads; ++s) {
@@ -131,10 +171,11 @@ __device__ __forceinline__ void storeSlice(TileSmem<C>& sm, const float4 (&xr)[C
     if (p < C::BM * C::BK / 4) {
       const int row = p / (C::BK / 4);
       const int k = p % (C::BK / 4) * 4;
-      sm.main.x[k + 0][row] = xr[s].x;
-      sm.main.x[k + 1][row] = xr[s].y;
-      sm.main.x[k + 2][row] = xr[s].z;
-      sm.main.x[k + 3][row] = xr[s].w;
+      const float4 v = Raw<XT>::widen(xr[s]);
+      sm.main.x[k + 0][row] = v.x;
+      sm.main.x[k + 1][row] = v.y;
+      sm.main.x[k + 2][row] = v.z;
+      sm.main.x[k + 3][row] = v.w;
     }
   }
 #pragma unroll
@@ -147,8 +188,26 @@ __device__ __forceinline__ void storeSlice(TileSmem<C>& sm, const float4 (&xr)[C
 __device__ __forceinline__ float4 load4(const float* p) { return *reinterpret_cast<const float4*>(p); }
 __device__ __forceinline__ void store4(float* p, float4 v) { *reinterpret_cast<float4*>(p) = v; }
 
-// Writes the first `count` (<= 4) values of v to dst; one 16-byte store when allowed.
-__device__ __forceinline__ void storeUnits(float* dst, float4 v, int count, bool vectorY) {
+// Writes the first `count` (<= 4) values of v to y[index...], float32 or (halfY) rounded to float16; one
+// 16-byte (8-byte) store when allowed.
+__device__ __forceinline__ void storeUnits(void* y, int64_t index, float4 v, int count, bool vectorY, bool halfY) {
+  if (halfY) {
+    __half* dst = static_cast<__half*>(y) + index;
+    if (vectorY && count == 4) {
+      const __half2 lo = __floats2half2_rn(v.x, v.y), hi = __floats2half2_rn(v.z, v.w);
+      uint2 bits;
+      memcpy(&bits.x, &lo, sizeof lo);
+      memcpy(&bits.y, &hi, sizeof hi);
+      *reinterpret_cast<uint2*>(dst) = bits;
+    } else {
+      if (count > 0) dst[0] = __float2half_rn(v.x);
+      if (count > 1) dst[1] = __float2half_rn(v.y);
+      if (count > 2) dst[2] = __float2half_rn(v.z);
+      if (count > 3) dst[3] = __float2half_rn(v.w);
+    }
+    return;
+  }
+  float* dst = static_cast<float*>(y) + index;
   if (vectorY && count == 4) {
     store4(dst, v);
   } else {
@@ -163,14 +222,14 @@ __device__ __forceinline__ void storeUnits(float* dst, float4 v, int count, bool
 // in sm.out. Each row belongs to C::rowLanes consecutive lanes, each lane to whole float4 chunks, so
 // that a row's reductions take few shuffles and the activation code is inlined only 4 times.
 template <class C>
-__device__ __forceinline__ void writeRows(TileSmem<C>& sm, float* __restrict__ y, int64_t chunkRow, int64_t M, int U,
-                                          int unitBase, Activation act, bool rowwise, bool vectorY) {
+__device__ __forceinline__ void writeRows(TileSmem<C>& sm, void* __restrict__ y, int64_t chunkRow, int64_t M, int U,
+                                          int unitBase, Activation act, bool rowwise, bool vectorY, bool halfY) {
   const int r = threadIdx.x / C::rowLanes;
   const int laneInRow = threadIdx.x % C::rowLanes;
   const int64_t row = chunkRow + r;
   const int units = U - unitBase < C::BN ? U - unitBase : C::BN;
   const bool writeRow = row < M;
-  float* yRow = y + row * U + unitBase;
+  const int64_t yRow = row * U + unitBase;  // index of the row's first unit of this tile in y
   float* z = sm.out[r];
 
   if (!rowwise) {  // uniform across the block
@@ -180,7 +239,7 @@ __device__ __forceinline__ void writeRows(TileSmem<C>& sm, float* __restrict__ y
       const float4 zb = load4(z + c), b = load4(sm.bias + c);
       const float4 v = make_float4(tdfast::activateScalar(act, zb.x + b.x), tdfast::activateScalar(act, zb.y + b.y),
                                    tdfast::activateScalar(act, zb.z + b.z), tdfast::activateScalar(act, zb.w + b.w));
-      if (writeRow) storeUnits(yRow + c, v, units - c, vectorY);
+      if (writeRow) storeUnits(y, yRow + c, v, units - c, vectorY, halfY);
     }
     return;
   }
@@ -217,24 +276,27 @@ __device__ __forceinline__ void writeRows(TileSmem<C>& sm, float* __restrict__ y
 #pragma unroll
   for (int offset = C::rowLanes / 2; offset > 0; offset /= 2) expSum += __shfl_xor_sync(kFullMask, expSum, offset);
 
-  // softmax: e * (1/sum), within 1.5 ulp of e / sum; log_softmax: z - max - log(sum).
+  // softmax: e * (1/sum), within 1.5 ulp of e / sum; log_softmax: (z - max) - log(sum), in that order: at
+  // large logits max + log(sum) would round away log(sum) (z - max is exact near the max).
   const float scale = softmax ? 1.0f / expSum : 1.0f;
-  const float shift = softmax ? 0.0f : rowMax + logf(expSum);
+  const float shift = softmax ? 0.0f : rowMax;
+  const float logSum = softmax ? 0.0f : logf(expSum);
 #pragma unroll 1
   for (int t = 0; t < C::chunksPerLane; ++t) {
     const int c = (laneInRow + t * C::rowLanes) * 4;
     const float4 v = load4(z + c);
-    const float4 out = make_float4(v.x * scale - shift, v.y * scale - shift, v.z * scale - shift, v.w * scale - shift);
-    if (writeRow) storeUnits(yRow + c, out, units - c, vectorY);
+    const float4 out = make_float4((v.x - shift) * scale - logSum, (v.y - shift) * scale - logSum,
+                                   (v.z - shift) * scale - logSum, (v.w - shift) * scale - logSum);
+    if (writeRow) storeUnits(y, yRow + c, out, units - c, vectorY, halfY);
   }
 }
 
 // activation is applied in the epilogue; for softmax/log_softmax split over several unit tiles the
 // host passes Linear here and runs rowwiseKernel afterwards.
-template <class C, bool kVectorX>
+template <class C, bool kVectorX, class XT>
 __global__ void __launch_bounds__(C::kThreads, kMinBlocksHints ? C::kMinBlocks : 1)
-    tiledKernel(const float* __restrict__ x, const float* __restrict__ kernel, const float* __restrict__ bias,
-                float* __restrict__ y, int64_t M, int F, int U, int paddedU, int activation, bool vectorY) {
+    tiledKernel(const XT* __restrict__ x, const float* __restrict__ kernel, const float* __restrict__ bias,
+                void* __restrict__ y, int64_t M, int F, int U, int paddedU, int activation, bool vectorY, bool halfY) {
   __shared__ __align__(16) TileSmem<C> sm;
   const Activation act = static_cast<Activation>(activation);
   const bool rowwise = tdfast::isRowwise(act);
@@ -248,10 +310,10 @@ __global__ void __launch_bounds__(C::kThreads, kMinBlocksHints ? C::kMinBlocks :
 
   // The registers hold the next slice in flight while the current one is multiplied; after a tile's
   // last slice they hold the next tile's first slice, which loads during the epilogue.
-  float4 xr[C::xLoads];
+  typename Raw<XT>::T xr[C::xLoads];
   float4 wr[C::wLoads];
   if (blockIdx.x < rowTiles)
-    loadSlice<C, kVectorX>(x, kernel, blockIdx.x * int64_t(C::BM), M, F, paddedU, unitBase, 0, xr, wr);
+    loadSlice<C, kVectorX, XT>(x, kernel, blockIdx.x * int64_t(C::BM), M, F, paddedU, unitBase, 0, xr, wr);
   for (int64_t tile = blockIdx.x; tile < rowTiles; tile += gridDim.x) {
     const int64_t rowBase = tile * C::BM;
     const int64_t nextRowBase = rowBase + int64_t(gridDim.x) * C::BM;
@@ -262,12 +324,12 @@ __global__ void __launch_bounds__(C::kThreads, kMinBlocksHints ? C::kMinBlocks :
       for (int j = 0; j < C::TN; ++j) acc[i][j] = 0.0f;
 
     for (int slice = 0; slice < slices; ++slice) {
-      storeSlice<C>(sm, xr, wr);
+      storeSlice<C, XT>(sm, xr, wr);
       __syncthreads();
       if (slice + 1 < slices)
-        loadSlice<C, kVectorX>(x, kernel, rowBase, M, F, paddedU, unitBase, (slice + 1) * C::BK, xr, wr);
+        loadSlice<C, kVectorX, XT>(x, kernel, rowBase, M, F, paddedU, unitBase, (slice + 1) * C::BK, xr, wr);
       else if (nextRowBase < M)
-        loadSlice<C, kVectorX>(x, kernel, nextRowBase, M, F, paddedU, unitBase, 0, xr, wr);
+        loadSlice<C, kVectorX, XT>(x, kernel, nextRowBase, M, F, paddedU, unitBase, 0, xr, wr);
 #pragma unroll
       for (int kk = 0; kk < C::kPerSplit; ++kk) {
         const int k = split * C::kPerSplit + kk;
@@ -319,18 +381,19 @@ __global__ void __launch_bounds__(C::kThreads, kMinBlocksHints ? C::kMinBlocks :
         }
         __syncthreads();
       }
-      writeRows<C>(sm, y, rowBase + g * C::outRows, M, U, unitBase, act, rowwise, vectorY);
+      writeRows<C>(sm, y, rowBase + g * C::outRows, M, U, unitBase, act, rowwise, vectorY, halfY);
       __syncthreads();
     }
   }
 }
 
-// Softmax/log_softmax in place over rows of U > 256 pre-activations: a warp per row.
-__global__ void rowwiseKernel(float* __restrict__ y, int64_t M, int U, int activation) {
+// Softmax/log_softmax over rows of U > 256 float32 pre-activations z: a warp per row. The results go to y,
+// float32 (then y may be z: each value is read before it is written, by the same lane) or (halfY) float16.
+__global__ void rowwiseKernel(const float* z0, void* y, int64_t M, int U, int activation, bool halfY) {
   const int lane = threadIdx.x & 31;
   const int64_t warpsTotal = int64_t(gridDim.x) * (blockDim.x / 32);
   for (int64_t row = int64_t(blockIdx.x) * (blockDim.x / 32) + threadIdx.x / 32; row < M; row += warpsTotal) {
-    float* z = y + row * U;
+    const float* z = z0 + row * U;
     float rowMax = -INFINITY;
     for (int c = lane; c < U; c += 32) rowMax = fmaxf(rowMax, z[c]);
     for (int offset = 16; offset > 0; offset /= 2) rowMax = fmaxf(rowMax, __shfl_xor_sync(kFullMask, rowMax, offset));
@@ -339,46 +402,85 @@ __global__ void rowwiseKernel(float* __restrict__ y, int64_t M, int U, int activ
     for (int offset = 16; offset > 0; offset /= 2) expSum += __shfl_xor_sync(kFullMask, expSum, offset);
     const float logSum = logf(expSum);
     const bool softmax = static_cast<Activation>(activation) == Activation::Softmax;
-    for (int c = lane; c < U; c += 32) z[c] = softmax ? expf(z[c] - rowMax) / expSum : z[c] - rowMax - logSum;
+    for (int c = lane; c < U; c += 32) {
+      const float v = softmax ? expf(z[c] - rowMax) / expSum : z[c] - rowMax - logSum;
+      if (halfY)
+        static_cast<__half*>(y)[row * U + c] = __float2half_rn(v);
+      else
+        static_cast<float*>(y)[row * U + c] = v;
+    }
   }
 }
 
-template <class C, bool kVectorX>
+template <class C, bool kVectorX, class XT>
 cudaError_t launchConfig(const TiledArgs& a, int smCount, cudaStream_t stream) {
   const int unitTiles = a.paddedU / C::BN;
   const bool splitRowwise = unitTiles > 1 && tdfast::isRowwise(static_cast<Activation>(a.activation));
   int blocksPerSM = 0;
   cudaError_t err =
-      cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocksPerSM, tiledKernel<C, kVectorX>, C::kThreads, 0);
+      cudaOccupancyMaxActiveBlocksPerMultiprocessor(&blocksPerSM, tiledKernel<C, kVectorX, XT>, C::kThreads, 0);
   if (err != cudaSuccess) return err;
-  const int64_t rowTiles = (a.M + C::BM - 1) / C::BM;
   const int64_t resident = int64_t(blocksPerSM > 0 ? blocksPerSM : 1) * smCount;
   const int64_t perUnitTile = (resident + unitTiles - 1) / unitTiles;
-  const dim3 grid(static_cast<unsigned>(rowTiles < perUnitTile ? rowTiles : perUnitTile), unitTiles);
-  const int kernelActivation = splitRowwise ? static_cast<int>(Activation::Linear) : a.activation;
-  const bool vectorY = a.U % 4 == 0 && reinterpret_cast<uintptr_t>(a.y) % 16 == 0;
-  tiledKernel<C, kVectorX><<<grid, C::kThreads, 0, stream>>>(a.x, a.kernel, a.bias, a.y, a.M, a.F, a.U, a.paddedU,
-                                                             kernelActivation, vectorY);
-  err = cudaGetLastError();
-  if (err != cudaSuccess || !splitRowwise) return err;
+  auto launchTiles = [&](const XT* x, void* y, int64_t M, int activation, bool halfY) {
+    const int64_t rowTiles = (M + C::BM - 1) / C::BM;
+    const dim3 grid(static_cast<unsigned>(rowTiles < perUnitTile ? rowTiles : perUnitTile), unitTiles);
+    const bool vectorY = a.U % 4 == 0 && reinterpret_cast<uintptr_t>(y) % (halfY ? 8 : 16) == 0;
+    tiledKernel<C, kVectorX, XT>
+        <<<grid, C::kThreads, 0, stream>>>(x, a.kernel, a.bias, y, M, a.F, a.U, a.paddedU, activation, vectorY, halfY);
+    return cudaGetLastError();
+  };
+  const XT* x = static_cast<const XT*>(a.x);
+  if (!splitRowwise) return launchTiles(x, a.y, a.M, a.activation, a.halfY);
 
+  // Softmax/log_softmax over several unit tiles: the tiles write float32 pre-activations, then a row-wise pass
+  // normalises them. float32 y holds them in place; float16 y would round them, so they go through float32
+  // scratch memory (stream-ordered), at most kScratchBytes at a time.
   constexpr int kRowwiseThreads = 256;
-  const int64_t rowBlocks = (a.M + kRowwiseThreads / 32 - 1) / (kRowwiseThreads / 32);
   const int64_t maxBlocks = int64_t(smCount) * 8;
-  rowwiseKernel<<<static_cast<unsigned>(rowBlocks < maxBlocks ? rowBlocks : maxBlocks), kRowwiseThreads, 0, stream>>>(
-      a.y, a.M, a.U, a.activation);
-  return cudaGetLastError();
+  auto rowwise = [&](const float* z, void* y, int64_t M) {
+    const int64_t rowBlocks = (M + kRowwiseThreads / 32 - 1) / (kRowwiseThreads / 32);
+    rowwiseKernel<<<static_cast<unsigned>(rowBlocks < maxBlocks ? rowBlocks : maxBlocks), kRowwiseThreads, 0, stream>>>(
+        z, y, M, a.U, a.activation, a.halfY);
+    return cudaGetLastError();
+  };
+  const int linear = static_cast<int>(Activation::Linear);
+  if (!a.halfY) {
+    err = launchTiles(x, a.y, a.M, linear, false);
+    return err == cudaSuccess ? rowwise(static_cast<const float*>(a.y), a.y, a.M) : err;
+  }
+  constexpr size_t kScratchBytes = size_t(64) << 20;
+  const int64_t chunkRows = std::max<int64_t>(1, int64_t(kScratchBytes / (size_t(a.U) * sizeof(float))));
+  const int64_t scratchRows = std::min(chunkRows, a.M);
+  float* scratch = nullptr;
+  err = cudaMallocAsync(reinterpret_cast<void**>(&scratch), size_t(scratchRows) * a.U * sizeof(float), stream);
+  if (err != cudaSuccess) return err;
+  for (int64_t row = 0; row < a.M && err == cudaSuccess; row += chunkRows) {
+    const int64_t rows = std::min(chunkRows, a.M - row);
+    err = launchTiles(x + row * a.F, scratch, rows, linear, false);
+    if (err == cudaSuccess) err = rowwise(scratch, static_cast<__half*>(a.y) + row * a.U, rows);
+  }
+  const cudaError_t freed = cudaFreeAsync(scratch, stream);
+  return err != cudaSuccess ? err : freed;
 }
 
-template <class Large, class Small>
+template <class Large, class Small, class XT>
 cudaError_t launchForTile(const TiledArgs& a, int smCount, cudaStream_t stream) {
   // Few rows: large tiles would leave SMs idle, so take the small tiles.
   const int64_t largeTiles = (a.M + Large::BM - 1) / Large::BM * (a.paddedU / Large::BN);
   const bool small = largeTiles < 4 * int64_t(smCount);
-  const bool vectorX = a.F % 4 == 0 && reinterpret_cast<uintptr_t>(a.x) % 16 == 0;
+  const bool vectorX = a.F % 4 == 0 && reinterpret_cast<uintptr_t>(a.x) % (4 * sizeof(XT)) == 0;
   if (small)
-    return vectorX ? launchConfig<Small, true>(a, smCount, stream) : launchConfig<Small, false>(a, smCount, stream);
-  return vectorX ? launchConfig<Large, true>(a, smCount, stream) : launchConfig<Large, false>(a, smCount, stream);
+    return vectorX ? launchConfig<Small, true, XT>(a, smCount, stream)
+                   : launchConfig<Small, false, XT>(a, smCount, stream);
+  return vectorX ? launchConfig<Large, true, XT>(a, smCount, stream)
+                 : launchConfig<Large, false, XT>(a, smCount, stream);
+}
+
+template <class Large, class Small>
+cudaError_t launchForTile(const TiledArgs& a, int smCount, cudaStream_t stream) {
+  return a.halfX ? launchForTile<Large, Small, __half>(a, smCount, stream)
+                 : launchForTile<Large, Small, float>(a, smCount, stream);
 }
 
 }  // namespace

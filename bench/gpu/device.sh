@@ -16,8 +16,9 @@ source .gpu/env.sh
 tar -xJf .gpu/nm.tar.xz -C .gpu && ln -sfn .gpu/node_modules node_modules
 echo "node $(node --version)"
 echo "== node tests (cuda, and every suite that runs on each available backend)"
-timeout 150 node node_modules/ava/entrypoints/cli.mjs --timeout=2m test/cuda.test.mjs test/time-dense.test.mjs \
-  test/errors.test.mjs test/async.test.mjs test/properties.test.mjs > "$OUT/node-tests.log" 2>&1
+timeout 240 node node_modules/ava/entrypoints/cli.mjs --timeout=2m test/cuda.test.mjs test/time-dense.test.mjs \
+  test/errors.test.mjs test/async.test.mjs test/properties.test.mjs test/float16.test.mjs test/precision.test.mjs \
+  > "$OUT/node-tests.log" 2>&1
 echo "node tests exit $?"
 grep -E "✘|passed|failed|skipped|ℹ|Error|message" "$OUT/node-tests.log" | tail -40
 echo "== JavaScript-side call costs"

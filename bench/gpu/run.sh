@@ -65,13 +65,15 @@ grep -hE "Compiling entry|Used [0-9]+ registers" "$OUT/ptxas.log" | paste - - |
   sed -E "s/.*(smallUnitsKernel|tiledKernel|rowwiseKernel)([A-Za-z0-9_]*)'.*Used ([0-9]+) registers.*/  \3 regs \1\2/" |
   sed -E 's/EEEvPKf.*//' || true
 
-echo "== SASS of the U=1 kernel (16-byte loads, no local memory)"
+echo "== SASS of the U=1 kernels, float32 and float16 x (16-byte loads, no local memory)"
 if cuobjdump -sass "$BUILD/small_units.o" >"$BUILD/small_units.sass"; then
-  awk '/Function : .*smallUnitsKernelILi4ELi1E/ {f = 1; next} /Function : / {f = 0} f' \
-    "$BUILD/small_units.sass" >"$OUT/sass_u1_vec4.txt"
-  echo "smallUnitsKernel<4,1>: $(grep -c 'LDG.E.128' "$OUT/sass_u1_vec4.txt") LDG.E.128," \
-    "$(grep -cE 'LDG' "$OUT/sass_u1_vec4.txt") LDG in all," \
-    "$(grep -cE '\b(LDL|STL)' "$OUT/sass_u1_vec4.txt") LDL/STL"
+  for variant in IfLi4ELi1E I6__halfLi8ELi1E; do
+    awk "/Function : .*smallUnitsKernel$variant/ {f = 1; next} /Function : / {f = 0} f" \
+      "$BUILD/small_units.sass" >"$BUILD/sass_u1_$variant.txt"
+    echo "smallUnitsKernel$variant: $(grep -c 'LDG.E.128' "$BUILD/sass_u1_$variant.txt") LDG.E.128," \
+      "$(grep -cE 'LDG' "$BUILD/sass_u1_$variant.txt") LDG in all," \
+      "$(grep -cE '\b(LDL|STL)' "$BUILD/sass_u1_$variant.txt") LDL/STL"
+  done
   echo "all cuda/ kernels: $(cat "$BUILD/small_units.sass" | grep -cE '\b(LDL|STL)') LDL/STL in small_units.o;" \
     "$(cuobjdump -sass "$BUILD/tiled.o" | grep -cE '\b(LDL|STL)') in tiled.o"
 else

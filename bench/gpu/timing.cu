@@ -67,7 +67,12 @@ Timing timeReps(cudaStream_t stream, Launch launch) {
 
 struct BenchShape {
   int B, T, F, U, act;
+  bool halfX = false, halfY = false;  // float16 x, float16 y
 };
+
+const char* dtypeName(const BenchShape& s) {
+  return s.halfX ? (s.halfY ? "f16->f16" : "f16->f32") : (s.halfY ? "f32->f16" : "f32->f32");
+}
 
 FILE* jsonFile = nullptr;
 
@@ -78,13 +83,17 @@ void emitJson(const std::string& line) {
 
 void benchShape(const BenchShape& s, cudaStream_t stream) {
   const int64_t M = int64_t(s.B) * s.T;
-  const size_t inBytes = size_t(M) * s.F * 4, outBytes = size_t(M) * s.U * 4;
+  const size_t xSize = s.halfX ? 2 : 4, ySize = s.halfY ? 2 : 4;
+  const size_t inBytes = size_t(M) * s.F * xSize, outBytes = size_t(M) * s.U * ySize;
   // Rotate over enough buffers that the inputs do not stay in L2 (50 MB on an H100).
   const size_t rotation = inBytes >= (size_t(200) << 20) ? 1 : std::max<size_t>(2, (size_t(256) << 20) / inBytes);
-  float *x = nullptr, *y = nullptr;
+  unsigned char *x = nullptr, *y = nullptr;
   CUDA_OK(cudaMalloc(&x, inBytes * rotation));
   CUDA_OK(cudaMalloc(&y, outBytes * rotation));
-  fillDevice(x, uint64_t(M) * s.F * rotation, 12345);
+  if (s.halfX)
+    fillDeviceHalf(reinterpret_cast<__half*>(x), uint64_t(M) * s.F * rotation, 12345);
+  else
+    fillDevice(reinterpret_cast<float*>(x), uint64_t(M) * s.F * rotation, 12345);
   CUDA_OK(cudaMemset(y, 0, outBytes * rotation));
 
   std::mt19937_64 rng(7);
@@ -97,7 +106,10 @@ void benchShape(const BenchShape& s, cudaStream_t stream) {
 
   const Timing td = timeReps(stream, [&](int rep) {
     const size_t r = size_t(rep) % rotation;
-    mustOk(tdcuda::denseDeviceAsync(w, x + r * M * s.F, y + r * M * s.U, M, s.act, stream), "denseDeviceAsync");
+    mustOk(tdcuda::denseDeviceAsync(w, x + r * inBytes, s.halfX ? tdcuda::Element::Float16 : tdcuda::Element::Float32,
+                                    y + r * outBytes, s.halfY ? tdcuda::Element::Float16 : tdcuda::Element::Float32, M,
+                                    s.act, stream),
+           "denseDeviceAsync");
   });
   // A copy moving the same bytes: (in + out) / 2 read and as much written.
   const size_t copyBytes = (inBytes + outBytes) / 2;
@@ -118,25 +130,31 @@ void benchShape(const BenchShape& s, cudaStream_t stream) {
   const double copyGbps = 2.0 * copyBytes / (copy.median * 1e-3) / 1e9;
   const double flops = 2.0 * double(M) * s.F * s.U;
   char line[768];
-  std::snprintf(line, sizeof line,
-                "{\"source\":\"tdfast\",\"shape\":\"%dx%dx%d->%d\",\"act\":\"%s\",\"M\":%lld,\"F\":%d,\"U\":%d,"
-                "\"bytes\":%.0f,\"ms\":%.5f,\"ms_p10\":%.5f,\"ms_p90\":%.5f,\"gbps\":%.1f,\"tflops\":%.2f,"
-                "\"copy_ms\":%.5f,\"copy_gbps\":%.1f,\"pct_copy\":%.1f,\"rotation\":%zu}",
-                s.B, s.T, s.F, s.U, kActivationNames[s.act], (long long)M, s.F, s.U, bytes, td.median, td.p10, td.p90,
-                gbps, flops / (td.median * 1e-3) / 1e12, copy.median, copyGbps, 100.0 * gbps / copyGbps, rotation);
+  std::snprintf(
+      line, sizeof line,
+      "{\"source\":\"tdfast\",\"shape\":\"%dx%dx%d->%d\",\"act\":\"%s\",\"dtype\":\"%s\",\"M\":%lld,\"F\":%d,\"U\":%d,"
+      "\"bytes\":%.0f,\"ms\":%.5f,\"ms_p10\":%.5f,\"ms_p90\":%.5f,\"gbps\":%.1f,\"tflops\":%.2f,"
+      "\"copy_ms\":%.5f,\"copy_gbps\":%.1f,\"pct_copy\":%.1f,\"rotation\":%zu}",
+      s.B, s.T, s.F, s.U, kActivationNames[s.act], dtypeName(s), (long long)M, s.F, s.U, bytes, td.median, td.p10,
+      td.p90, gbps, flops / (td.median * 1e-3) / 1e12, copy.median, copyGbps, 100.0 * gbps / copyGbps, rotation);
   emitJson(line);
   tdcuda::releaseWeights(w);
   CUDA_OK(cudaFree(x));
   CUDA_OK(cudaFree(y));
 }
 
-// denseHost on pageable memory (1 GB of x) against a pinned cudaMemcpy of the same bytes.
-void benchHost() {
+// denseHost on pageable memory (1 GB of float32 x, or 0.5 GB of float16 x) against a pinned cudaMemcpy of
+// the same bytes.
+void benchHost(bool halfX) {
   const int B = 1024, T = 4096, F = 64, U = 1, act = 1;
   const int64_t M = int64_t(B) * T;
-  const size_t inBytes = size_t(M) * F * 4, outBytes = size_t(M) * U * 4;
-  std::vector<float> x(size_t(M) * F), y(size_t(M) * U);
+  const size_t inBytes = size_t(M) * F * (halfX ? 2 : 4), outBytes = size_t(M) * U * 4;
+  std::vector<float> x(halfX ? 0 : size_t(M) * F), y(size_t(M) * U);
+  std::vector<__half> xHalf(halfX ? size_t(M) * F : 0);
   for (size_t i = 0; i < x.size(); ++i) x[i] = hashUniform(99, i);
+  for (size_t i = 0; i < xHalf.size(); ++i) xHalf[i] = __float2half_rn(hashUniform(99, i));
+  const void* xData = halfX ? static_cast<const void*>(xHalf.data()) : x.data();
+  const tdcuda::Element xType = halfX ? tdcuda::Element::Float16 : tdcuda::Element::Float32;
   std::mt19937_64 rng(7);
   std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
   std::vector<float> kernel(size_t(F) * U), bias(U);
@@ -156,23 +174,25 @@ void benchHost() {
     std::sort(ms.begin(), ms.end());
     return ms[ms.size() / 2];
   };
-  const double denseMs = hostMs([&] { mustOk(tdcuda::denseHost(w, x.data(), y.data(), M, act), "denseHost"); });
+  const double denseMs = hostMs(
+      [&] { mustOk(tdcuda::denseHost(w, xData, xType, y.data(), tdcuda::Element::Float32, M, act), "denseHost"); });
 
   float* pinned = nullptr;
   float* dev = nullptr;
   CUDA_OK(cudaHostAlloc(&pinned, inBytes + outBytes, cudaHostAllocDefault));
   CUDA_OK(cudaMalloc(&dev, inBytes + outBytes));
-  std::memcpy(pinned, x.data(), inBytes);
+  std::memcpy(pinned, xData, inBytes);
   const double pinnedMs = hostMs([&] { CUDA_OK(cudaMemcpy(dev, pinned, inBytes + outBytes, cudaMemcpyHostToDevice)); });
-  const double pageableMs = hostMs([&] { CUDA_OK(cudaMemcpy(dev, x.data(), inBytes, cudaMemcpyHostToDevice)); });
+  const double pageableMs = hostMs([&] { CUDA_OK(cudaMemcpy(dev, xData, inBytes, cudaMemcpyHostToDevice)); });
   const double bytes = double(inBytes + outBytes);
   char line[512];
   std::snprintf(line, sizeof line,
-                "{\"source\":\"tdfast_host\",\"shape\":\"%dx%dx%d->%d\",\"act\":\"sigmoid\",\"bytes\":%.0f,\"ms\":%.3f,"
+                "{\"source\":\"tdfast_host\",\"shape\":\"%dx%dx%d->%d\",\"act\":\"sigmoid\",\"dtype\":\"%s\","
+                "\"bytes\":%.0f,\"ms\":%.3f,"
                 "\"gbps\":%.2f,\"pinned_h2d_ms\":%.3f,\"pinned_h2d_gbps\":%.2f,\"pageable_h2d_gbps\":%.2f,"
                 "\"pct_pinned\":%.1f}",
-                B, T, F, U, bytes, denseMs, bytes / (denseMs * 1e-3) / 1e9, pinnedMs, bytes / (pinnedMs * 1e-3) / 1e9,
-                inBytes / (pageableMs * 1e-3) / 1e9, 100.0 * pinnedMs / denseMs);
+                B, T, F, U, halfX ? "f16->f32" : "f32->f32", bytes, denseMs, bytes / (denseMs * 1e-3) / 1e9, pinnedMs,
+                bytes / (pinnedMs * 1e-3) / 1e9, inBytes / (pageableMs * 1e-3) / 1e9, 100.0 * pinnedMs / denseMs);
   emitJson(line);
   CUDA_OK(cudaFreeHost(pinned));
   CUDA_OK(cudaFree(dev));
@@ -181,19 +201,36 @@ void benchHost() {
 
 std::string benchLabel(const BenchShape& s) {
   return std::to_string(s.B) + "x" + std::to_string(s.T) + "x" + std::to_string(s.F) + "->" + std::to_string(s.U) +
-         " " + kActivationNames[s.act];
+         " " + kActivationNames[s.act] + " " + dtypeName(s);
 }
 
 int runBench(const std::string& only) {
   cudaStream_t stream;
   CUDA_OK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
-  const BenchShape shapes[] = {
-      {1, 1000, 64, 1, 1},         {32, 1000, 64, 1, 1},          {64, 4096, 128, 1, 1},
-      {1024, 4096, 64, 1, 1},      {256, 16384, 64, 1, 1},        {32, 1000, 64, 16, 4},
-      {8, 512, 256, 64, kSoftmax}, {64, 4096, 128, 16, kSoftmax}, {64, 4096, 128, 64, kSoftmax}};
+  const BenchShape shapes[] = {{1, 1000, 64, 1, 1},
+                               {32, 1000, 64, 1, 1},
+                               {64, 4096, 128, 1, 1},
+                               {1024, 4096, 64, 1, 1},
+                               {256, 16384, 64, 1, 1},
+                               {32, 1000, 64, 16, 4},
+                               {8, 512, 256, 64, kSoftmax},
+                               {64, 4096, 128, 16, kSoftmax},
+                               {64, 4096, 128, 64, kSoftmax},
+                               // float16 x (and y): the same shapes, half the input bytes
+                               {32, 1000, 64, 1, 1, true},
+                               {64, 4096, 128, 1, 1, true},
+                               {1024, 4096, 64, 1, 1, true},
+                               {32, 1000, 64, 16, 4, true},
+                               {64, 4096, 128, 16, kSoftmax, true, true},
+                               {64, 4096, 128, 64, kSoftmax, true, true},
+                               {64, 4096, 128, 64, kSoftmax, true, false},
+                               {64, 4096, 128, 64, kSoftmax, false, true}};
   for (const BenchShape& s : shapes)
     if (benchLabel(s).find(only) != std::string::npos) benchShape(s, stream);
-  if (only.empty() || std::string("host").find(only) != std::string::npos) benchHost();
+  if (only.empty() || std::string("host").find(only) != std::string::npos) {
+    benchHost(false);
+    benchHost(true);
+  }
   CUDA_OK(cudaStreamDestroy(stream));
   return 0;
 }

@@ -1,5 +1,8 @@
 """PyTorch reference timings for the shapes of `timing bench`: torch.nn.functional.linear + activation
 on device tensors (float32, TF32 off), median of CUDA-event timings, plus the copy bandwidth.
+float16 x rows: "ms" is the faster of torch's two natural ways, the whole layer in float16 (cuBLAS
+accumulates in float32 but rounds z to float16 before the activation) or x cast to float32 first; both
+are kept ("half_ms", "cast_ms").
 
 Usage: python3 bench/gpu/torch_ref.py [--json FILE]     (prints JSON lines; FILE gets them too)
 """
@@ -21,6 +24,13 @@ SHAPES = [
     (8, 512, 256, 64, "softmax"),
     (64, 4096, 128, 16, "softmax"),
     (64, 4096, 128, 64, "softmax"),
+    # float16 x: (..., dtype) as in timing.cu
+    (32, 1000, 64, 1, "sigmoid", "f16->f32"),
+    (64, 4096, 128, 1, "sigmoid", "f16->f32"),
+    (1024, 4096, 64, 1, "sigmoid", "f16->f32"),
+    (32, 1000, 64, 16, "relu", "f16->f32"),
+    (64, 4096, 128, 16, "softmax", "f16->f16"),
+    (64, 4096, 128, 64, "softmax", "f16->f16"),
 ]
 ACTIVATIONS = {
     "sigmoid": torch.sigmoid,
@@ -53,15 +63,20 @@ def rotation_for(nbytes):
     return 1 if nbytes >= 200 << 20 else max(2, (256 << 20) // nbytes)
 
 
-def bench(b, t, f, u, act_name):
+def bench(b, t, f, u, act_name, dtype="f32->f32"):
     m = b * t
-    in_bytes, out_bytes = m * f * 4, m * u * 4
+    half_x, half_y = dtype.startswith("f16"), dtype.endswith("f16")
+    in_bytes, out_bytes = m * f * (2 if half_x else 4), m * u * (2 if half_y else 4)
     rot = rotation_for(in_bytes)
     x = torch.rand(rot, m, f, device="cuda") * 2 - 1
+    if half_x:
+        x = x.half()
     w = (torch.rand(u, f, device="cuda") * 2 - 1) * (4.5 / math.sqrt(f))
     bias = torch.rand(u, device="cuda") - 0.5
+    w16, bias16 = w.half(), bias.half()
     act = ACTIVATIONS[act_name]
     out = [None]
+    extra = {}
 
     def run(i):
         out[0] = act(tnf.linear(x[i % rot], w, bias))
@@ -69,8 +84,22 @@ def bench(b, t, f, u, act_name):
     def run_linear(i):
         out[0] = tnf.linear(x[i % rot], w, bias)
 
-    ms, p10, p90 = time_reps(run)
-    linear_ms = time_reps(run_linear)[0]
+    if half_x:
+        def run_half(i):
+            out[0] = act(tnf.linear(x[i % rot], w16, bias16))
+
+        def run_cast(i):
+            y = act(tnf.linear(x[i % rot].float(), w, bias))
+            out[0] = y.half() if half_y else y
+
+        half = time_reps(run_half)
+        cast = time_reps(run_cast)
+        ms, p10, p90 = min(half, cast)
+        linear_ms = time_reps(lambda i: tnf.linear(x[i % rot], w16, bias16))[0]
+        extra = {"half_ms": round(half[0], 5), "cast_ms": round(cast[0], 5)}
+    else:
+        ms, p10, p90 = time_reps(run)
+        linear_ms = time_reps(run_linear)[0]
     copy_elems = (in_bytes + out_bytes) // 2 // 4
     src = torch.rand(rot, copy_elems, device="cuda")
     dst = torch.empty_like(src)
@@ -84,6 +113,7 @@ def bench(b, t, f, u, act_name):
         "source": "torch",
         "shape": f"{b}x{t}x{f}->{u}",
         "act": act_name,
+        "dtype": dtype,
         "M": m, "F": f, "U": u,
         "bytes": nbytes,
         "ms": round(ms, 5), "ms_p10": round(p10, 5), "ms_p90": round(p90, 5),
@@ -91,6 +121,7 @@ def bench(b, t, f, u, act_name):
         "gbps": round(gbps, 1),
         "copy_ms": round(copy_ms, 5), "copy_gbps": round(copy_gbps, 1),
         "pct_copy": round(100 * gbps / copy_gbps, 1),
+        **extra,
     }
 
 

@@ -8,6 +8,7 @@
 //   check large                   M*F > 2^32 input generated on the GPU, sampled rows checked
 //
 // Exit status: 0 all passed, 1 a check failed, 2 no usable device.
+#include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <string>
 #include <thread>
@@ -179,6 +181,169 @@ void checkThreads(std::mt19937_64& rng) {
   std::printf("%s 4 threads (2 denseHost multi-chunk, 2 denseDevice), 3 reps each\n", all ? "PASS" : "FAIL");
 }
 
+// ---- float16 x and y -------------------------------------------------------------------------
+
+constexpr uint16_t kPoisonHalf = 0xFEBAu;  // a float16 NaN the GPU never produces (its NaN is 0x7FFF)
+
+uint16_t halfBits(float v) {
+  const __half h = __float2half_rn(v);
+  uint16_t bits;
+  std::memcpy(&bits, &h, 2);
+  return bits;
+}
+float halfValue(uint16_t bits) {
+  __half h;
+  std::memcpy(&h, &bits, 2);
+  return __half2float(h);
+}
+
+// A problem whose x holds float16 values (the reference is computed from them): besides makeProblem's
+// NaN rows, a row of subnormal halves, a row with +inf and one with -inf. kernelScale > 1 makes every x and
+// weight positive and scales the weights, so that z spreads around float16's overflow threshold without
+// sums that cancel (where float32 rounding would exceed the relative tolerance).
+Problem makeHalfProblem(int64_t M, int F, int U, int act, std::mt19937_64& rng, float kernelScale = 1.0f) {
+  Problem p = makeProblem(M, F, U, act, rng);
+  if (kernelScale != 1.0f) {
+    for (float& v : p.x) v = std::fabs(v);
+    for (float& k : p.kernel) k = std::fabs(k) * kernelScale;
+  }
+  if (M >= 8) {
+    const int64_t tiny = int64_t(rng() % uint64_t(M));
+    for (int f = 0; f < F; ++f) p.x[size_t(tiny) * F + f] *= 5e-5f;  // below 2^-14: subnormal halves
+    p.x[size_t(rng() % uint64_t(M)) * F + rng() % F] = INFINITY;
+    p.x[size_t(rng() % uint64_t(M)) * F + rng() % F] = -INFINITY;
+  }
+  for (float& v : p.x) v = halfValue(halfBits(v));
+  for (int64_t m = 0; m < M; ++m)
+    referenceRow(&p.x[size_t(m) * F], p.kernel.data(), p.bias.data(), F, U, act, &p.ref[size_t(m) * U]);
+  return p;
+}
+
+std::vector<uint16_t> toHalves(const std::vector<float>& values) {
+  std::vector<uint16_t> bits(values.size());
+  for (size_t i = 0; i < values.size(); ++i) bits[i] = halfBits(values[i]);
+  return bits;
+}
+
+// float16 results as floats, the poison mapped to the float poison so that compareAll counts it.
+std::vector<float> fromHalves(const std::vector<uint16_t>& bits) {
+  std::vector<float> values(bits.size());
+  for (size_t i = 0; i < bits.size(); ++i) values[i] = bits[i] == kPoisonHalf ? poisonValue() : halfValue(bits[i]);
+  return values;
+}
+
+// Compares float16 results: within float32's tolerance plus one float16 ulp, and +-inf exactly where the
+// reference rounds beyond 65504 (unless it lies within that tolerance of the threshold, 65520).
+Comparison compareHalf(const std::vector<float>& got, const std::vector<double>& ref) {
+  constexpr double kRelative = 1e-4 + 1.0 / 1024;
+  Comparison c;
+  for (size_t i = 0; i < ref.size(); ++i) {
+    const float rounded = halfValue(halfBits(float(ref[i])));
+    const bool nearThreshold = std::fabs(std::fabs(ref[i]) - 65520.0) <= 1e-4 * 65520.0;
+    const bool overflow = std::isinf(rounded) && std::isfinite(ref[i]) && !(nearThreshold && std::isfinite(got[i]));
+    compareValue(got[i], overflow ? double(rounded) : ref[i], int64_t(i), c, kRelative);
+  }
+  for (size_t i = ref.size(); i < got.size(); ++i)
+    if (bitsOf(got[i]) != kPoisonBits) ++c.guardTouched;
+  return c;
+}
+
+struct Types {
+  bool halfX, halfY;
+  const char* name() const { return halfX ? (halfY ? "f16->f16" : "f16->f32") : (halfY ? "f32->f16" : "f32->f32"); }
+};
+tdcuda::Element elementOf(bool half) { return half ? tdcuda::Element::Float16 : tdcuda::Element::Float32; }
+
+// Runs a problem with x and y of the given types; offsets in elements (off 16-byte alignment).
+std::vector<float> runTyped(const Problem& p, const tdcuda::Weights* w, Types t, bool device, int xOffset, int yOffset,
+                            tdcuda::Status* status) {
+  const size_t xSize = t.halfX ? 2 : 4, ySize = t.halfY ? 2 : 4;
+  const std::vector<uint16_t> xHalves = t.halfX ? toHalves(p.x) : std::vector<uint16_t>();
+  const void* xHost = t.halfX ? static_cast<const void*>(xHalves.data()) : p.x.data();
+  const size_t yCount = p.ref.size() + kGuardFloats;
+  std::vector<uint16_t> yHalves(t.halfY ? yCount + yOffset : 0, kPoisonHalf);
+  std::vector<float> yFloats(t.halfY ? 0 : yCount + yOffset, poisonValue());
+  void* yHost = t.halfY ? static_cast<void*>(yHalves.data()) : yFloats.data();
+  if (device) {
+    unsigned char *xDev = nullptr, *yDev = nullptr;
+    mustOk(tdcuda::deviceAlloc(reinterpret_cast<void**>(&xDev), (p.x.size() + xOffset) * xSize), "deviceAlloc x");
+    mustOk(tdcuda::deviceAlloc(reinterpret_cast<void**>(&yDev), (yCount + yOffset) * ySize), "deviceAlloc y");
+    mustOk(tdcuda::copyToDevice(xDev + xOffset * xSize, xHost, p.x.size() * xSize), "copyToDevice x");
+    mustOk(tdcuda::copyToDevice(yDev, yHost, (yCount + yOffset) * ySize), "copyToDevice y");
+    *status = tdcuda::denseDevice(w, xDev + xOffset * xSize, elementOf(t.halfX), yDev + yOffset * ySize,
+                                  elementOf(t.halfY), p.M, p.act);
+    mustOk(tdcuda::copyToHost(yHost, yDev, (yCount + yOffset) * ySize), "copyToHost y");
+    mustOk(tdcuda::deviceFree(xDev), "deviceFree x");
+    mustOk(tdcuda::deviceFree(yDev), "deviceFree y");
+  } else {
+    *status = tdcuda::denseHost(w, xHost, elementOf(t.halfX), static_cast<unsigned char*>(yHost) + yOffset * ySize,
+                                elementOf(t.halfY), p.M, p.act);
+  }
+  if (t.halfY) return fromHalves(std::vector<uint16_t>(yHalves.begin() + yOffset, yHalves.end()));
+  return std::vector<float>(yFloats.begin() + yOffset, yFloats.end());
+}
+
+const Types kHalfTypes[] = {{true, false}, {false, true}, {true, true}};
+
+void checkHalfShape(int64_t M, int F, int U, const std::vector<int>& activations, std::mt19937_64& rng,
+                    float kernelScale = 1.0f, int xOffset = 0, int yOffset = 0) {
+  int passed = 0, total = 0;
+  int64_t beyond = 0;  // reference values that round to +-inf in float16
+  double worst = 0;
+  for (int act : activations) {
+    Problem p = makeHalfProblem(M, F, U, act, rng, kernelScale);
+    for (double r : p.ref) beyond += std::isfinite(r) && std::fabs(r) >= 65520.0;
+    tdcuda::Weights* w = nullptr;
+    mustOk(tdcuda::uploadWeights(p.kernel.data(), p.bias.data(), F, U, &w), "uploadWeights");
+    for (Types t : kHalfTypes) {
+      for (bool device : {true, false}) {
+        if (!device && (xOffset || yOffset)) continue;
+        tdcuda::Status status;
+        const std::vector<float> got = runTyped(p, w, t, device, xOffset, yOffset, &status);
+        const Comparison c = t.halfY ? compareHalf(got, p.ref) : compareAll(got, p.ref);
+        char path[48];
+        std::snprintf(path, sizeof path, "%s %s", device ? "device" : "host", t.name());
+        passed += report(p, path, status, c);
+        ++total;
+        worst = std::max(worst, c.worstExcess);
+      }
+    }
+    tdcuda::releaseWeights(w);
+  }
+  // The large-output problems must reach float16's overflow, or they would test nothing.
+  if (kernelScale != 1.0f && beyond == 0) {
+    ++failures;
+    passed = -1;
+  }
+  std::printf("%s float16 (M=%lld F=%d U=%d%s%s) %d/%d runs, worst error %.3f of tolerance%s\n",
+              passed == total ? "PASS" : "FAIL", (long long)M, F, U, kernelScale != 1.0f ? " large outputs" : "",
+              xOffset || yOffset ? " misaligned" : "", passed, total, worst,
+              kernelScale != 1.0f ? (", " + std::to_string(beyond) + " results beyond 65504").c_str() : "");
+}
+
+void checkHalf(const std::vector<int>& all, std::mt19937_64& rng) {
+  struct Shape {
+    int64_t M;
+    int F, U;
+  };
+  // Small units with 16-byte loads (F % 8 == 0), one element at a time (F odd, F = 4, 12), the tiled path
+  // with 8-byte and single loads, softmax split over unit tiles (U > 256) through float32 scratch.
+  const Shape shapes[] = {{1000, 64, 1}, {37, 1, 1},      {1001, 3, 1},   {513, 4096, 1}, {1000, 8, 1},
+                          {257, 5, 2},   {1000, 64, 7},   {1000, 12, 4},  {300, 2000, 8}, {1000, 64, 16},
+                          {1000, 24, 3}, {333, 130, 130}, {512, 256, 64}, {77, 33, 300},  {0, 64, 1}};
+  for (const Shape& s : shapes) checkHalfShape(s.M, s.F, s.U, all, rng);
+  checkHalfShape(5, 7, 4096, {kSoftmax, kLogSoftmax, 1}, rng);
+  checkHalfShape(120001, 16, 300, {kSoftmax}, rng);  // two scratch chunks of the split softmax
+  checkHalfShape(1000003, 64, 1, {1}, rng);          // several staging chunks and workers
+  checkHalfShape(300001, 64, 16, {kSoftmax}, rng);
+  // Results beyond 65504 become +-inf in float16 y.
+  checkHalfShape(1000, 64, 1, {0}, rng, 7000.0f);  // z from about 40000 to 90000
+  checkHalfShape(1000, 64, 16, {0, 4}, rng, 7000.0f);
+  // Misaligned: by one element (scalar loads and stores), by four (8-byte aligned float16 rows).
+  for (int U : {1, 3, 16, 300})
+    for (int offset : {1, 4}) checkHalfShape(1000, 64, U, {1, kSoftmax}, rng, 1.0f, offset, offset);
+}
+
 int runCorrect() {
   std::mt19937_64 rng(std::random_device{}());
   std::vector<int> all;
@@ -200,6 +365,7 @@ int runCorrect() {
   checkWithoutBias(rng);
   checkErrorsAndMemory(rng);
   checkThreads(rng);
+  checkHalf(all, rng);
   std::printf("correctness: %s (%d failure%s)\n", failures ? "FAIL" : "PASS", failures, failures == 1 ? "" : "s");
   return failures ? 1 : 0;
 }
@@ -221,9 +387,12 @@ int runLarge() {
   std::printf("large: M=%lld F=%d, %.2f GB input, %.3g elements (2^32 = %.3g)\n", (long long)M, F, xCount * 4 / 1e9,
               double(xCount), 4294967296.0);
   float* x = nullptr;
+  __half* xHalf = nullptr;  // the same values rounded to float16 (8.96 GB)
   float* y = nullptr;
   mustOk(tdcuda::deviceAlloc(reinterpret_cast<void**>(&x), xCount * 4), "deviceAlloc large x");
+  mustOk(tdcuda::deviceAlloc(reinterpret_cast<void**>(&xHalf), xCount * 2), "deviceAlloc large float16 x");
   fillDevice(x, xCount, seed);
+  fillDeviceHalf(xHalf, xCount, seed);
   CUDA_OK(cudaDeviceSynchronize());
 
   std::mt19937_64 rng(seed);
@@ -234,8 +403,9 @@ int runLarge() {
 
   struct Case {
     int U, act;
+    bool halfX;
   };
-  for (Case c : {Case{1, 1}, Case{32, kSoftmax}}) {
+  for (Case c : {Case{1, 1, false}, Case{32, kSoftmax, false}, Case{1, 1, true}, Case{16, 4, true}}) {
     const uint64_t yCount = uint64_t(M) * c.U;
     mustOk(tdcuda::deviceAlloc(reinterpret_cast<void**>(&y), yCount * 4), "deviceAlloc large y");
     CUDA_OK(cudaMemset(y, 0xFF, yCount * 4));  // poison: 0xFFFFFFFF
@@ -246,7 +416,9 @@ int runLarge() {
     tdcuda::Weights* w = nullptr;
     mustOk(tdcuda::uploadWeights(kernel.data(), bias.data(), F, c.U, &w), "uploadWeights");
     const auto t0 = std::chrono::steady_clock::now();
-    tdcuda::Status status = tdcuda::denseDevice(w, x, y, M, c.act);
+    tdcuda::Status status =
+        c.halfX ? tdcuda::denseDevice(w, xHalf, tdcuda::Element::Float16, y, tdcuda::Element::Float32, M, c.act)
+                : tdcuda::denseDevice(w, x, y, M, c.act);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 
     unsigned long long* count = nullptr;
@@ -261,20 +433,24 @@ int runLarge() {
     std::vector<float> xRow(F), got(c.U);
     std::vector<double> ref(c.U);
     for (int64_t row : rows) {
-      for (int f = 0; f < F; ++f) xRow[f] = hashUniform(seed, uint64_t(row) * F + f);
+      for (int f = 0; f < F; ++f) {
+        xRow[f] = hashUniform(seed, uint64_t(row) * F + f);
+        if (c.halfX) xRow[f] = halfValue(halfBits(xRow[f]));
+      }
       referenceRow(xRow.data(), kernel.data(), bias.data(), F, c.U, c.act, ref.data());
       mustOk(tdcuda::copyToHost(got.data(), y + row * c.U, size_t(c.U) * 4), "copyToHost row");
       for (int u = 0; u < c.U; ++u) compareValue(got[u], ref[u], row * c.U + u, cmp);
     }
     const bool ok = status.ok() && unwritten == 0 && cmp.ok();
     if (!ok) ++failures;
-    std::printf("%s large U=%d %s: %.1f ms, %zu sampled rows %s, unwritten outputs %llu %s %s\n", ok ? "PASS" : "FAIL",
-                c.U, kActivationNames[c.act], ms, rows.size(), cmp.summary().c_str(), unwritten,
-                status.ok() ? "" : status.message.c_str(), cmp.firstBad.c_str());
+    std::printf("%s large%s U=%d %s: %.1f ms, %zu sampled rows %s, unwritten outputs %llu %s %s\n",
+                ok ? "PASS" : "FAIL", c.halfX ? " float16 x" : "", c.U, kActivationNames[c.act], ms, rows.size(),
+                cmp.summary().c_str(), unwritten, status.ok() ? "" : status.message.c_str(), cmp.firstBad.c_str());
     tdcuda::releaseWeights(w);
     mustOk(tdcuda::deviceFree(y), "deviceFree large y");
   }
   mustOk(tdcuda::deviceFree(x), "deviceFree large x");
+  mustOk(tdcuda::deviceFree(xHalf), "deviceFree large float16 x");
   return failures ? 1 : 0;
 }
 

@@ -5,6 +5,7 @@
 // Each harness is one translation unit, so everything here is local to the program that includes it.
 #pragma once
 
+#include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -113,7 +114,7 @@ void referenceRow(const float* xRow, const float* kernel, const float* bias, int
 // Compares got (with kGuardFloats poisoned guard floats after it) with the reference.
 struct Comparison {
   int64_t unwritten = 0, guardTouched = 0, nanMismatch = 0, outOfTolerance = 0;
-  double worstExcess = 0;  // largest |got-ref| / (1e-5 + 1e-4|ref|)
+  double worstExcess = 0;  // largest |got-ref| / (1e-5 + relTolerance|ref|)
   std::string firstBad;
   bool ok() const { return unwritten + guardTouched + nanMismatch + outOfTolerance == 0; }
   std::string summary() const {
@@ -135,15 +136,18 @@ float poisonValue() {
   return v;
 }
 
-void compareValue(float got, double ref, int64_t index, Comparison& c) {
+// relTolerance: 1e-4 for float32 results; float16 results add their rounding (2^-10, one ulp).
+void compareValue(float got, double ref, int64_t index, Comparison& c, double relTolerance = 1e-4) {
   if (bitsOf(got) == kPoisonBits) {
     ++c.unwritten;
   } else if (std::isnan(ref) || std::isnan(got)) {
-    if (std::isnan(ref) != std::isnan(got)) ++c.nanMismatch;
+    if (std::isnan(ref) == std::isnan(got)) return;
+    ++c.nanMismatch;
   } else if (std::isinf(ref) || std::isinf(got)) {
-    if (double(got) != ref) ++c.outOfTolerance;
+    if (double(got) == ref) return;
+    ++c.outOfTolerance;
   } else {
-    const double excess = std::fabs(double(got) - ref) / (1e-5 + 1e-4 * std::fabs(ref));
+    const double excess = std::fabs(double(got) - ref) / (1e-5 + relTolerance * std::fabs(ref));
     c.worstExcess = std::max(c.worstExcess, excess);
     if (excess <= 1.0) return;
     ++c.outOfTolerance;
@@ -216,6 +220,17 @@ __global__ void hashFill(float* x, uint64_t n, uint64_t seed) {
 
 void fillDevice(float* x, uint64_t n, uint64_t seed) {
   hashFill<<<4096, 256>>>(x, n, seed);
+  CUDA_OK(cudaGetLastError());
+}
+
+// float16 x: the same values rounded to float16.
+__global__ void hashFillHalf(__half* x, uint64_t n, uint64_t seed) {
+  for (uint64_t i = blockIdx.x * uint64_t(blockDim.x) + threadIdx.x; i < n; i += uint64_t(gridDim.x) * blockDim.x)
+    x[i] = __float2half_rn(hashUniform(seed, i));
+}
+
+void fillDeviceHalf(__half* x, uint64_t n, uint64_t seed) {
+  hashFillHalf<<<4096, 256>>>(x, n, seed);
   CUDA_OK(cudaGetLastError());
 }
 
