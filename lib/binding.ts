@@ -58,12 +58,15 @@ export interface NativeCuda {
 /** Device memory; freed by dispose() or, failing that, when garbage-collected. */
 export interface NativeCudaBuffer {
   readonly byteLength: number;
-  /** Copies a Float32Array of exactly byteLength / 4 floats in. */
-  upload(source: Float32Array): Promise<void>;
-  uploadSync(source: Float32Array): void;
-  /** Copies the buffer out into a Float32Array of exactly byteLength / 4 floats. */
-  download(target: Float32Array): Promise<void>;
-  downloadSync(target: Float32Array): void;
+  /**
+   * Copies the whole buffer in from a Float32Array of byteLength / 4 floats (elementType 0 or absent) or from
+   * float16 values, a Uint16Array or Float16Array of byteLength / 2 (elementType 1).
+   */
+  upload(source: HostArray, elementType?: ElementCode): Promise<void>;
+  uploadSync(source: HostArray, elementType?: ElementCode): void;
+  /** Copies the whole buffer out into such an array. */
+  download(target: HostArray, elementType?: ElementCode): Promise<void>;
+  downloadSync(target: HostArray, elementType?: ElementCode): void;
   dispose(): void;
 }
 
@@ -85,10 +88,11 @@ export interface NativeWeights {
 
 /** Prepared weights of the CUDA backend (native/binding/cuda_weights.cc): the same contract, plus device memory. */
 export interface NativeCudaWeights {
-  run(x: Float32Array, rows: number, out: Float32Array): Promise<void>;
-  runSync(x: Float32Array, rows: number, out: Float32Array): void;
-  runDevice(x: NativeCudaBuffer, rows: number, out: NativeCudaBuffer): Promise<void>;
-  runDeviceSync(x: NativeCudaBuffer, rows: number, out: NativeCudaBuffer): void;
+  run(x: HostArray, rows: number, out: HostArray, xType?: ElementCode, outType?: ElementCode): Promise<void>;
+  runSync(x: HostArray, rows: number, out: HostArray, xType?: ElementCode, outType?: ElementCode): void;
+  /** Device memory in and out: rows×F and rows×U elements of the given types (as for run). */
+  runDevice(x: NativeCudaBuffer, rows: number, out: NativeCudaBuffer, xType?: ElementCode, outType?: ElementCode): Promise<void>;
+  runDeviceSync(x: NativeCudaBuffer, rows: number, out: NativeCudaBuffer, xType?: ElementCode, outType?: ElementCode): void;
   dispose(): void;
 }
 

@@ -6,7 +6,7 @@ import { newDeviceBuffer } from "./backends/cuda.js";
 import type { BackendName, Device } from "./backends/types.js";
 import type { NativeCudaBuffer } from "./binding.js";
 import { checkAsyncBuffer, pinForAsync } from "./buffers.js";
-import { disposed, invalidSize, invalidType, invalidValue, unavailable, withCode } from "./errors.js";
+import { disposed, invalidSize, invalidType, invalidValue, withCode } from "./errors.js";
 import {
   type DataOf,
   type DType,
@@ -48,7 +48,8 @@ let declaredFloat16 = false;
 /**
  * A tensor, row-major: on the host (`device: "cpu"`, values in `data`) or in GPU memory (`device: "cuda"`,
  * values reached with `await read()` or `await to("cpu")`). `dtype` "float32" (a Float32Array), or "float16"
- * on the host (a Float16Array, or a Uint16Array of IEEE binary16 bits where the runtime has no Float16Array).
+ * (on the host a Float16Array, or a Uint16Array of IEEE binary16 bits where the runtime has no Float16Array;
+ * on cuda, 2 bytes per value).
  */
 export class Tensor<D extends DType = "float32"> implements TensorLike {
   readonly dtype: D;
@@ -99,7 +100,7 @@ export class Tensor<D extends DType = "float32"> implements TensorLike {
   }
 
   /** @internal a host tensor over a result the library allocated, with a shape it computed: no checks. */
-  static ofResult<R extends DType>(data: DataOf<R>, shape: readonly number[], backend: BackendName, dtype: R): Tensor<R> {
+  static ofResult<R extends DType>(data: DataOf<R>, shape: readonly number[], backend: BackendName | undefined, dtype: R): Tensor<R> {
     trustedDevice = "cpu";
     trustedHost = data;
     trustedDtype = dtype;
@@ -111,15 +112,22 @@ export class Tensor<D extends DType = "float32"> implements TensorLike {
     }
   }
 
-  /** @internal a tensor over device memory that it now owns. */
-  static onDevice(buffer: NativeCudaBuffer, shape: readonly number[], backend?: BackendName): Tensor {
+  /** @internal a tensor over device memory that it now owns, holding `dtype` values. */
+  static onDevice<R extends DType>(
+    buffer: NativeCudaBuffer,
+    shape: readonly number[],
+    backend: BackendName | undefined,
+    dtype: R,
+  ): Tensor<R> {
     const ownShape = [...shape]; // before the trusted state is set: copying may run a patched iterator
     trustedDevice = "cuda";
     trustedBuffer = buffer;
+    trustedDtype = dtype;
     try {
-      return new Tensor(EMPTY, ownShape, backend);
+      return new Tensor<R>(EMPTY as DataOf<R>, ownShape, backend);
     } finally {
       trustedDevice = trustedHost = trustedBuffer = undefined;
+      trustedDtype = "float32";
     }
   }
 
@@ -147,25 +155,34 @@ export class Tensor<D extends DType = "float32"> implements TensorLike {
   async to(device: Device): Promise<Tensor<D>> {
     if (device !== "cpu" && device !== "cuda") throw invalidValue("device", 'one of "cpu", "cuda"', device);
     if (device === this.device) return this;
-    if (device === "cpu") return new Tensor(await this.read(), this.shape, this.backend);
-    if (this.dtype === "float16") throw unavailable("cuda", FLOAT16_ON_CUDA);
-    const data = this.data as Float32Array;
+    // a fresh array of the right length; the trusted path also carries float16 bits in a Uint16Array
+    if (device === "cpu") return Tensor.ofResult(await this.read(), this.shape, this.backend, this.dtype);
+    const data = this.data;
     checkAsyncBuffer("data", data);
-    const buffer = newDeviceBuffer(this.size * 4);
+    const float16 = this.dtype === "float16";
+    const buffer = newDeviceBuffer(this.size * (float16 ? 2 : 4));
     try {
-      const upload = buffer.upload(data);
+      const upload = buffer.upload(data, float16 ? 1 : 0);
       pinForAsync(data); // the upload reads it on a libuv thread after this returns
       await upload;
     } catch (error) {
       buffer.dispose();
       throw error;
     }
-    return Tensor.onDevice(buffer, this.shape, this.backend) as Tensor<D>;
+    return Tensor.onDevice(buffer, this.shape, this.backend, this.dtype);
   }
 
-  /** The values: this tensor's own array on the host, a fresh Float32Array copied from the GPU. */
+  /**
+   * The values: this tensor's own array on the host, or a fresh array copied from the GPU (a Float32Array, or
+   * for float16 a Float16Array where the runtime has one, else a Uint16Array of the bits).
+   */
   async read(): Promise<DataOf<D>> {
     if (this.device === "cpu") return this.data;
+    if (this.dtype === "float16") {
+      const halves = newFloat16Array(this.size);
+      await this.deviceBuffer!.download(halves, 1);
+      return halves as DataOf<D>;
+    }
     const values = new Float32Array(this.size);
     await this.deviceBuffer!.download(values);
     return values as DataOf<D>;
@@ -179,7 +196,7 @@ export class Tensor<D extends DType = "float32"> implements TensorLike {
 }
 
 export interface TensorOptions {
-  /** "cuda" uploads the values to the GPU once, now (float32 only). */
+  /** "cuda" uploads the values to the GPU once, now (float32 or float16, as they are). */
   readonly device?: Device;
   /**
    * "float16": `data` is a Float16Array, a Uint16Array of IEEE binary16 bits, or numbers to round to float16.
@@ -187,8 +204,6 @@ export interface TensorOptions {
    */
   readonly dtype?: DType;
 }
-
-export const FLOAT16_ON_CUDA = 'float16 tensors are not supported on cuda yet; use backend "cpu" or "onnx"';
 
 /** A tensor over `data` (not copied) with the given shape, or a 1-D tensor when no shape is given. */
 export function tensor(
@@ -245,15 +260,15 @@ export function tensor(
   const device = fields.device ?? "cpu";
   if (device === "cpu") return host;
   if (device !== "cuda") throw invalidValue("options.device", 'one of "cpu", "cuda"', device);
-  if (host.dtype === "float16") throw unavailable("cuda", FLOAT16_ON_CUDA);
-  const buffer = newDeviceBuffer(host.size * 4);
+  const float16 = host.dtype === "float16";
+  const buffer = newDeviceBuffer(host.size * (float16 ? 2 : 4));
   try {
-    buffer.uploadSync(values as Float32Array);
+    buffer.uploadSync(values, float16 ? 1 : 0);
   } catch (error) {
     buffer.dispose();
     throw error;
   }
-  return Tensor.onDevice(buffer, host.shape);
+  return Tensor.onDevice(buffer, host.shape, undefined, host.dtype);
 }
 
 /** Numbers rounded to float16 (nearest, ties to even), in a Float16Array where the runtime has one. */

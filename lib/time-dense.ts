@@ -5,13 +5,13 @@ import { newDeviceBuffer } from "./backends/cuda.js";
 import { type BackendChoice, resolveBackend } from "./backends/index.js";
 import type { Backend, BackendName, PreparedDense } from "./backends/types.js";
 import { checkAsyncBuffer, pinForAsync } from "./buffers.js";
-import { disposed, invalidSize, invalidType, invalidValue, unavailable, withCode } from "./errors.js";
+import { disposed, invalidSize, invalidType, invalidValue, withCode } from "./errors.js";
 import type { DType, Float16ArrayLike, Float16Data } from "./float16.js";
 import type { LoadOptions, ModelSource } from "./model/index.js";
 import { modelReader } from "./model/lazy.js";
 import { readOptionsObject } from "./options.js";
 import { allocateOutput } from "./output.js";
-import { FLOAT16_ON_CUDA, Tensor, type TensorLike, tensor } from "./tensor.js";
+import { Tensor, type TensorLike, tensor } from "./tensor.js";
 import {
   type HostData,
   type Input,
@@ -179,10 +179,7 @@ export class TimeDense<O extends DType = "float32"> {
     const requested = readOutputDtype("outputDtype", opts.outputDtype) ?? this.outputDtype;
     const dims = this.dimsFor(input);
     const outputShape = [...input.leading, dims.units];
-    if (input.data === null) {
-      if (requested === "float16") throw unavailable("cuda", FLOAT16_ON_CUDA);
-      return this.runOnDevice(input, opts, sync, choice, dims, outputShape);
-    }
+    if (input.data === null) return this.runOnDevice(input, opts, sync, choice, dims, outputShape, requested);
     let out: HostData;
     let outDtype: DType;
     if (opts.out === undefined) {
@@ -224,30 +221,34 @@ export class TimeDense<O extends DType = "float32"> {
     choice: BackendChoice,
     dims: { features: number; units: number },
     outputShape: number[],
+    outDtype: DType,
   ): Tensor<DType> | Promise<Tensor<DType>> {
     if (opts.out !== undefined) throw invalidValue("out", "no out option with a cuda tensor input", opts.out);
-    const backend = resolveBackend(choice === "auto" ? "cuda" : choice, sync);
+    const float16 = input.dtype === "float16" || outDtype === "float16";
+    const backend = resolveBackend(choice === "auto" ? "cuda" : choice, sync, float16);
     if (backend.name !== "cuda")
       throw withCode(
         new RangeError(`${backend.name}: x is a cuda tensor; use backend "cuda" or "auto", or move it with await x.to("cpu")`),
         "ERR_TDFAST_INVALID_VALUE",
       );
     const prepared = this.preparedFor(backend, dims);
-    const out = newDeviceBuffer(input.rows * dims.units * 4);
-    const result = () => Tensor.onDevice(out, outputShape, "cuda");
+    const out = newDeviceBuffer(input.rows * dims.units * (outDtype === "float16" ? 2 : 4));
+    const xType = input.dtype === "float16" ? 1 : 0;
+    const outType = outDtype === "float16" ? 1 : 0;
+    const result = () => Tensor.onDevice(out, outputShape, "cuda", outDtype);
     const fail = (error: unknown): never => {
       out.dispose();
       throw error;
     };
     if (sync) {
       try {
-        prepared.runDeviceSync!(input.deviceBuffer!, input.rows, out);
+        prepared.runDeviceSync!(input.deviceBuffer!, input.rows, out, xType, outType);
       } catch (error) {
         fail(error);
       }
       return result();
     }
-    return prepared.runDevice!(input.deviceBuffer!, input.rows, out).then(result, fail);
+    return prepared.runDevice!(input.deviceBuffer!, input.rows, out, xType, outType).then(result, fail);
   }
 
   private dimsFor(input: Input): { features: number; units: number } {

@@ -78,7 +78,7 @@ function tensorInput(x: Tensor<DType>): Input {
   const leading = leadingAxes(shape);
   const rows = leading.reduce((a, b) => a * b, 1);
   const features = shape[shape.length - 1]!;
-  if (x.device === "cuda") return { data: null, dtype: "float32", deviceBuffer: x.deviceBuffer!, leading, rows, features };
+  if (x.device === "cuda") return { data: null, dtype: x.dtype, deviceBuffer: x.deviceBuffer!, leading, rows, features };
   const data = x.data;
   if (data.length !== size)
     throw invalidSize("x.data", `shape [${shape.join(", ")}] needs ${size} elements, got ${data.length}${detachedHint(data)}`);

@@ -3,9 +3,10 @@
 // on every available backend. Without a GPU these tests are skipped with the reason.
 import test from "ava";
 import { nativeBinding } from "../dist/cjs/binding.js";
-import { backends, TimeDense, tensor, timeDense, timeDenseSync } from "../dist/esm/index.mjs";
+import { ACTIVATIONS, backends, TimeDense, tensor, timeDense, timeDenseSync } from "../dist/esm/index.mjs";
 import { makeCase as makeCaseShaped } from "./helpers/cases.mjs";
-import { firstMismatch, referenceDense } from "./helpers/reference.mjs";
+import { decodeHalf, firstRoundingMismatch, halfBits, randomHalves } from "./helpers/float16.mjs";
+import { firstMismatch, randomArray, randomGenerator, referenceDense } from "./helpers/reference.mjs";
 
 /** @typedef {import("../dist/esm/index.mjs").Activation} Activation */
 /** @typedef {import("../dist/esm/index.mjs").BackendName} BackendName */
@@ -114,4 +115,102 @@ gpuTest("an out-of-memory request is a JavaScript error and everything keeps wor
     const y = await timeDense(tensor(c.x, [100, 8]), { kernel: tensor(c.kernel, [8, 3]), bias: c.bias, activation: "relu" }, { backend });
     t.is(firstMismatch(y.data, referenceDense(c.x, 100, 8, c.kernel, c.bias, 3, "relu")), -1, backend);
   }
+});
+
+// float16 x and results, as the cpu's float16-child.mjs checks them: float32 results from float16 x within the
+// suite's tolerance of the float64 reference computed from the same halves, float16 results the float32 results
+// of the same call path rounded to nearest even, bit for bit. Host tensors (the pinned pipeline) and device
+// tensors; every activation; shapes that take the small-units kernel with 16-byte and single loads, the tiled
+// kernel with 8-byte and single loads, and softmax split over unit tiles (U > 256, through float32 scratch).
+gpuTest("float16 x and results on cuda, host and device tensors, every activation", async (t) => {
+  const random = randomGenerator(1618);
+  const failures = [];
+  let checked = 0;
+  const compare = (name, y32, y16, reference) => {
+    if (reference) {
+      const bad = firstMismatch(y32, reference);
+      if (bad >= 0) failures.push(`${name} (float32 results) at ${bad}: got ${y32[bad]}, expected ${reference[bad]}`);
+    }
+    const badRounding = firstRoundingMismatch(y16, y32);
+    if (badRounding >= 0)
+      failures.push(`${name} (float16 results) at ${badRounding}: bits ${halfBits(y16)[badRounding]} for ${y32[badRounding]}`);
+    checked += y32.length;
+  };
+  for (const [rows, F, U] of [
+    [1000, 64, 1],
+    [37, 1, 1],
+    [1001, 3, 1],
+    [257, 8, 2],
+    [513, 12, 5],
+    [1000, 64, 16],
+    [333, 130, 130],
+    [77, 33, 300],
+  ]) {
+    for (const activation of ACTIVATIONS) {
+      const bits = randomHalves(rows * F, random, 3);
+      for (let i = 0; i < bits.length; i += 7) bits[i] = (i % 2 ? 0x8000 : 0) | (i % 1024); // subnormals and zeros
+      if (bits.length > 20) [bits[5], bits[bits.length >> 1], bits[bits.length - 3]] = [0x7c00, 0xfc00, 0x7e00]; // inf, -inf, NaN
+      const kernel = randomArray(F * U, random, 2 / Math.sqrt(F));
+      const bias = randomArray(U, random);
+      const reference = referenceDense(Float64Array.from(bits, decodeHalf), rows, F, kernel, bias, U, activation);
+      const layer = new TimeDense({ kernel: tensor(kernel, [F, U]), bias, activation, backend: "cuda" });
+      const x = tensor(bits, [rows, F], { dtype: "float16" });
+      const name = `${activation} ${rows}x${F}->${U}`;
+      const host32 = await layer.apply(x);
+      const host16 = layer.applySync(x, { outputDtype: "float16" });
+      if (host32.dtype !== "float32" || host16.dtype !== "float16") failures.push(`${name}: dtypes ${host32.dtype}, ${host16.dtype}`);
+      compare(`${name} host`, host32.data, host16.data, reference);
+      const onDevice = await x.to("cuda");
+      const device32 = await layer.apply(onDevice);
+      const device16 = layer.applySync(onDevice, { outputDtype: "float16" });
+      if (device16.dtype !== "float16" || device16.device !== "cuda")
+        failures.push(`${name}: device result ${device16.dtype} on ${device16.device}`);
+      compare(`${name} device`, await device32.read(), await device16.read(), reference);
+      onDevice.dispose();
+      device32.dispose();
+      device16.dispose();
+      layer.dispose();
+    }
+  }
+  // float32 x with float16 results, host and device.
+  const [rows, F, U] = [999, 40, 20];
+  const x = tensor(randomArray(rows * F, random, 3), [rows, F]);
+  const weights = { kernel: tensor(randomArray(F * U, random, 1 / Math.sqrt(F)), [F, U]), activation: /** @type {const} */ ("tanh") };
+  const y32 = timeDenseSync(x, weights, { backend: "cuda" });
+  compare("float32 x host", y32.data, timeDenseSync(x, weights, { backend: "cuda", outputDtype: "float16" }).data, null);
+  const xd = await x.to("cuda");
+  const yd16 = await timeDense(xd, weights, { outputDtype: "float16" });
+  compare("float32 x device", await (await timeDense(xd, weights)).read(), await yd16.read(), null);
+  // A float16 device tensor comes back to the host as float16, with the same bits.
+  const back = await yd16.to("cpu");
+  t.is(back.dtype, "float16");
+  t.deepEqual([...halfBits(back.data)], [...halfBits(await yd16.read())]);
+  t.deepEqual(failures, []);
+  t.true(checked > 100000, `${checked} values checked`);
+});
+
+gpuTest("float16 host tensors through the pinned pipeline, several chunks; float16 upload and download", async (t) => {
+  const random = randomGenerator(1619);
+  const [rows, F] = [600_001, 32]; // about 123,000 rows per 8 MB staging chunk
+  const bits = randomHalves(rows * F, random, 2);
+  const kernel = randomArray(F, random, 1 / Math.sqrt(F));
+  const layer = new TimeDense({ kernel: tensor(kernel, [F, 1]), activation: "sigmoid", backend: "cuda" });
+  const y = await layer.apply(tensor(bits, [rows, F], { dtype: "float16" }));
+  for (const start of [0, 300_000, rows - 1000]) {
+    const slice = Float64Array.from(bits.subarray(start * F, (start + 1000) * F), decodeHalf);
+    t.is(
+      firstMismatch(y.data.subarray(start, start + 1000), referenceDense(slice, 1000, F, kernel, null, 1, "sigmoid")),
+      -1,
+      `rows from ${start}`,
+    );
+  }
+  // An odd number of float16 values: a device buffer of 2·n bytes.
+  const odd = tensor(bits.subarray(0, 7), [7, 1], { dtype: "float16", device: "cuda" });
+  t.deepEqual([...halfBits(await odd.read())], [...bits.subarray(0, 7)]);
+  const DeviceBuffer = nativeBinding().binding.cuda.Buffer;
+  const buffer = new DeviceBuffer(14);
+  t.throws(() => buffer.uploadSync(new Float32Array(3)), { message: /does not hold whole float32 values/ });
+  t.throws(() => buffer.uploadSync(new Uint16Array(6), 1), { message: /expected 7 elements/ });
+  buffer.dispose();
+  layer.dispose();
 });

@@ -101,11 +101,12 @@ test("the native layer checks what memory safety needs on its own, with codes", 
   t.is(binding.sharesMemory(new Float32Array(sab, 0, 4), new Float32Array(twin, 16, 4)), false);
   weights.dispose();
   t.throws(() => weights.runSync(new Float32Array(8), 2, new Float32Array(4)), { code: "ERR_TDFAST_DISPOSED" });
-  // A build with CUDA has cuda.Buffer even without a GPU: its size check comes before any device call.
+  // A build with CUDA has cuda.Buffer even without a GPU: its size check comes before any device call. Buffers
+  // hold whole float16 values (2 bytes) at least; uploads and downloads check whole elements of their type.
   if (binding.cuda.Buffer)
-    t.throws(() => new binding.cuda.Buffer(6), {
+    t.throws(() => new binding.cuda.Buffer(7), {
       instanceOf: RangeError,
-      message: "byteLength: expected a multiple of 4, got 6",
+      message: "byteLength: expected a multiple of 2, got 7",
       code: "ERR_TDFAST_INVALID_SIZE",
     });
 });

@@ -1,7 +1,7 @@
 // float16 x and results: the test helper's own float16 reference against known bit patterns; every SIMD variant
 // of the cpu backend (child processes with TDFAST_SIMD set, helpers/float16-child.mjs); the API's dtypes, out
 // buffers, errors and float16 weights; the onnx backend with float16, including an onnxruntime-node float16
-// tensor fed straight in; cuda's refusal.
+// tensor fed straight in; cuda's float16 where a GPU is present (test/cuda.test.mjs has the full check).
 
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
@@ -188,16 +188,24 @@ cpuTest("outputDtype as a layer option, overridden per call; float16 weights are
   t.throws(() => new TimeDense({ kernel, outputDtype: /** @type {any} */ ("float64") }), { code: "ERR_TDFAST_INVALID_VALUE" });
 });
 
-test("cuda refuses float16 with a coded error; auto picks a backend that has float16", async (t) => {
+test("float16 on cuda where it is available, else a coded error; auto picks a backend that has float16", async (t) => {
   const bits = Uint16Array.of(0x3c00, 0x4000);
-  t.throws(() => tensor(bits, [1, 2], { dtype: "float16", device: "cuda" }), { code: "ERR_TDFAST_BACKEND_UNAVAILABLE" });
-  await t.throwsAsync(timeDense(tensor(bits, [1, 2], { dtype: "float16" }), { kernel: Float32Array.of(1, 1) }, { backend: "cuda" }), {
-    code: "ERR_TDFAST_BACKEND_UNAVAILABLE",
-  });
-  if (!hasCpu && !availableBackends.includes("onnx")) return;
-  const y = await timeDense(tensor(bits, [1, 2], { dtype: "float16" }), { kernel: Float32Array.of(1, 1) }, { outputDtype: "float16" });
-  t.not(y.backend, "cuda");
-  t.deepEqual([...halfBits(y.data)], [0x4200]); // 1 + 2 = 3
+  const x = tensor(bits, [1, 2], { dtype: "float16" });
+  const kernel = Float32Array.of(1, 1);
+  if (!availableBackends.includes("cuda")) {
+    t.throws(() => tensor(bits, [1, 2], { dtype: "float16", device: "cuda" }), { code: "ERR_TDFAST_BACKEND_UNAVAILABLE" });
+    await t.throwsAsync(timeDense(x, { kernel }, { backend: "cuda" }), { code: "ERR_TDFAST_BACKEND_UNAVAILABLE" });
+  } else {
+    const onDevice = tensor(bits, [1, 2], { dtype: "float16", device: "cuda" });
+    t.is(onDevice.dtype, "float16");
+    const y = await timeDense(onDevice, { kernel }, { outputDtype: "float16" });
+    t.is(y.device, "cuda");
+    t.deepEqual([...halfBits(await y.read())], [0x4200]); // 1 + 2 = 3
+  }
+  if (availableBackends.length === 0) return;
+  const y = await timeDense(x, { kernel }, { outputDtype: "float16" });
+  t.true(availableBackends.includes(/** @type {any} */ (y.backend)));
+  t.deepEqual([...halfBits(y.data)], [0x4200]);
 });
 
 const onnxTest = availableBackends.includes("onnx") ? test : test.skip;

@@ -22,8 +22,8 @@ export function newDeviceBuffer(byteLength: number): NativeCudaBuffer {
 export const cudaBackend: Backend = {
   name: "cuda",
   supportsSync: true,
-  // float16 x and out come with the GPU issue, once they have run on a GPU; until then they are refused.
-  supportsFloat16: false,
+  // float16 x and out are widened and rounded inside the CUDA kernels (host and device tensors).
+  supportsFloat16: true,
   availability(): Availability {
     const { binding, error } = nativeBinding();
     if (!binding) return { available: false, reason: error };

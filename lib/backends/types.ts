@@ -29,9 +29,9 @@ export interface PreparedDense {
   run(x: HostArray, rows: number, out: HostArray, xType?: ElementCode, outType?: ElementCode): Promise<void> | undefined;
   /** Present only on backends that can compute synchronously. */
   runSync?(x: HostArray, rows: number, out: HostArray, xType?: ElementCode, outType?: ElementCode): void;
-  /** Present only on the cuda backend: device memory in and out (rows×F and rows×U floats). */
-  runDevice?(x: NativeCudaBuffer, rows: number, out: NativeCudaBuffer): Promise<void>;
-  runDeviceSync?(x: NativeCudaBuffer, rows: number, out: NativeCudaBuffer): void;
+  /** Present only on the cuda backend: device memory in and out (rows×F and rows×U elements of xType, outType). */
+  runDevice?(x: NativeCudaBuffer, rows: number, out: NativeCudaBuffer, xType?: ElementCode, outType?: ElementCode): Promise<void>;
+  runDeviceSync?(x: NativeCudaBuffer, rows: number, out: NativeCudaBuffer, xType?: ElementCode, outType?: ElementCode): void;
   dispose(): void;
 }
 

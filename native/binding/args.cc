@@ -42,16 +42,6 @@ Float32Arg float32Arg(const Napi::CallbackInfo& info, size_t index, const char* 
   return Float32Arg(value.As<Napi::Object>(), static_cast<float*>(data));
 }
 
-HostCallArgs hostCallArgs(const Napi::CallbackInfo& info, int64_t features, int64_t units) {
-  const int64_t rows = integerArg(info, 1, "rows", kMaxRows);
-  const uint64_t inputLength = checkedProduct(info.Env(), rows, features, "x");
-  const uint64_t outputLength = checkedProduct(info.Env(), rows, units, "out");
-  HostCallArgs args{float32Arg(info, 0, "x", inputLength), float32Arg(info, 2, "out", outputLength), rows};
-  if (rangesOverlap(args.x.Data(), inputLength * sizeof(float), args.out.Data(), outputLength * sizeof(float)))
-    throwRangeError(info.Env(), "out: overlaps the memory of x; pass a separate buffer");
-  return args;
-}
-
 namespace {
 
 // napi_float16_array is 11 in Node 24's js_native_api_types.h; the headers this addon builds against may
@@ -63,6 +53,8 @@ constexpr napi_typedarray_type kFloat16Array = napi_float16_array;
 constexpr napi_typedarray_type kFloat16Array = static_cast<napi_typedarray_type>(11);
 #endif
 constexpr napi_typedarray_type kUnknownType = static_cast<napi_typedarray_type>(15);
+
+}  // namespace
 
 HostArrayArg hostArrayArg(const Napi::CallbackInfo& info, size_t index, const char* name, uint64_t expectedLength,
                           ElementType elementType) {
@@ -103,8 +95,6 @@ ElementType elementTypeArg(const Napi::CallbackInfo& info, size_t index, const c
   if (info[index].IsUndefined()) return ElementType::Float32;
   return integerArg(info, index, name, 1) == 1 ? ElementType::Float16 : ElementType::Float32;
 }
-
-}  // namespace
 
 TypedHostCallArgs typedHostCallArgs(const Napi::CallbackInfo& info, int64_t features, int64_t units) {
   const int64_t rows = integerArg(info, 1, "rows", kMaxRows);

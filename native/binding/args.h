@@ -76,16 +76,7 @@ class Float32Arg {
 // The argument as a Float32Array of exactly `expectedLength` elements (a detached buffer has length 0).
 Float32Arg float32Arg(const Napi::CallbackInfo& info, size_t index, const char* name, uint64_t expectedLength);
 
-// The arguments of a host call, (x: Float32Array, rows: number, out: Float32Array), shared by the CPU and CUDA
-// weights: x of rows * features floats, out of rows * units, not sharing memory with x.
-struct HostCallArgs {
-  Float32Arg x;
-  Float32Arg out;
-  int64_t rows;
-};
-HostCallArgs hostCallArgs(const Napi::CallbackInfo& info, int64_t features, int64_t units);
-
-// An x or out argument of the CPU weights: a Float32Array, or float16 values (a Uint16Array of IEEE binary16
+// An x or out argument of the weights: a Float32Array, or float16 values (a Uint16Array of IEEE binary16
 // bits, or a Float16Array where the runtime has one).
 class HostArrayArg {
  public:
@@ -101,7 +92,15 @@ class HostArrayArg {
   ElementType type_;
 };
 
-// The CPU weights' call arguments, (x, rows, out, xType?, outType?): the element types are 0 (float32, also
+// The argument as a typed array of exactly `expectedLength` elements of `elementType`: a Float32Array, or for
+// float16 a Uint16Array or a Float16Array (whose element count N-API gives even where it cannot name the type).
+HostArrayArg hostArrayArg(const Napi::CallbackInfo& info, size_t index, const char* name, uint64_t expectedLength,
+                          ElementType elementType);
+
+// An element type argument: absent or 0 for float32, 1 for float16.
+ElementType elementTypeArg(const Napi::CallbackInfo& info, size_t index, const char* name);
+
+// The weights' call arguments, (x, rows, out, xType?, outType?): the element types are 0 (float32, also
 // when absent) or 1 (float16), as lib/ decided from the tensors' dtypes; the arrays are checked against them.
 // x of rows * features elements, out of rows * units, not sharing memory with x.
 struct TypedHostCallArgs {

@@ -28,10 +28,10 @@ Napi::Function CudaBufferWrap::Define(Napi::Env env) {
 CudaBufferWrap::CudaBufferWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<CudaBufferWrap>(info) {
   guarded(info.Env(), "cuda buffer", [&] {
     const int64_t bytes = integerArg(info, 0, "byteLength", kMaxRows);
-    // upload and download copy whole Float32Arrays of byteLength / 4 floats: a byteLength that is not a whole
-    // number of floats would copy past the end of such an array.
-    if (bytes % sizeof(float) != 0)
-      throwRangeError(info.Env(), "byteLength: expected a multiple of 4, got " + std::to_string(bytes));
+    // upload and download copy whole arrays of float32 or float16 elements: a byteLength that is not a whole
+    // number of elements would copy past the end of such an array (checked again per element type there).
+    if (bytes % 2 != 0)
+      throwRangeError(info.Env(), "byteLength: expected a multiple of 2, got " + std::to_string(bytes));
     auto memory = std::make_shared<DeviceMemory>();
     memory->bytes = static_cast<size_t>(bytes);
     if (bytes > 0) throwIfFailed(info.Env(), tdcuda::deviceAlloc(&memory->pointer, memory->bytes));
@@ -45,6 +45,21 @@ std::shared_ptr<DeviceMemory> CudaBufferWrap::memory(Napi::Env env) const {
   return memory_;
 }
 
+namespace {
+
+// The host array of an upload or download, (array, elementType?): a Float32Array of bytes / 4 elements (type 0
+// or absent) or float16 values, a Uint16Array or Float16Array of bytes / 2 (type 1).
+HostArrayArg transferArg(const Napi::CallbackInfo& info, const char* name, size_t bytes) {
+  const ElementType type = elementTypeArg(info, 1, "elementType");
+  const size_t elementBytes = type == ElementType::Float16 ? 2 : 4;
+  if (bytes % elementBytes != 0)
+    throwRangeError(info.Env(), std::string(name) + ": a cuda buffer of " + std::to_string(bytes) +
+                                    " bytes does not hold whole float32 values");
+  return hostArrayArg(info, 0, name, bytes / elementBytes, type);
+}
+
+}  // namespace
+
 std::shared_ptr<DeviceMemory> CudaBufferWrap::argument(const Napi::CallbackInfo& info, size_t index, const char* name,
                                                        uint64_t bytes) {
   Napi::Value value = info[index];
@@ -57,12 +72,13 @@ std::shared_ptr<DeviceMemory> CudaBufferWrap::argument(const Napi::CallbackInfo&
   return memory;
 }
 
-// upload(source: Float32Array): Promise<void>, copying the whole buffer's size.
+// upload(source, elementType?): Promise<void>, copying the whole buffer's size from a Float32Array (type 0 or
+// absent) or from float16 values (type 1).
 Napi::Value CudaBufferWrap::Upload(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), "cuda upload", [&]() -> Napi::Value {
     auto memory = this->memory(info.Env());
-    const Float32Arg source = float32Arg(info, 0, "source", memory->bytes / 4);
-    const float* data = source.Data();
+    const HostArrayArg source = transferArg(info, "source", memory->bytes);
+    const void* data = source.Data();
     return queueCuda(info.Env(), [memory, data] { return tdcuda::copyToDevice(memory->pointer, data, memory->bytes); },
                      {static_cast<Napi::Object>(source), info.This()});
   });
@@ -71,18 +87,18 @@ Napi::Value CudaBufferWrap::Upload(const Napi::CallbackInfo& info) {
 Napi::Value CudaBufferWrap::UploadSync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), "cuda upload", [&]() -> Napi::Value {
     auto memory = this->memory(info.Env());
-    const Float32Arg source = float32Arg(info, 0, "source", memory->bytes / 4);
+    const HostArrayArg source = transferArg(info, "source", memory->bytes);
     throwIfFailed(info.Env(), tdcuda::copyToDevice(memory->pointer, source.Data(), memory->bytes));
     return info.Env().Undefined();
   });
 }
 
-// download(target: Float32Array): Promise<void>, copying the whole buffer's size.
+// download(target, elementType?): Promise<void>, copying the whole buffer's size, as upload.
 Napi::Value CudaBufferWrap::Download(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), "cuda download", [&]() -> Napi::Value {
     auto memory = this->memory(info.Env());
-    const Float32Arg target = float32Arg(info, 0, "target", memory->bytes / 4);
-    float* data = target.Data();
+    const HostArrayArg target = transferArg(info, "target", memory->bytes);
+    void* data = target.Data();
     return queueCuda(info.Env(), [memory, data] { return tdcuda::copyToHost(data, memory->pointer, memory->bytes); },
                      {static_cast<Napi::Object>(target), info.This()});
   });
@@ -91,7 +107,7 @@ Napi::Value CudaBufferWrap::Download(const Napi::CallbackInfo& info) {
 Napi::Value CudaBufferWrap::DownloadSync(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), "cuda download", [&]() -> Napi::Value {
     auto memory = this->memory(info.Env());
-    const Float32Arg target = float32Arg(info, 0, "target", memory->bytes / 4);
+    const HostArrayArg target = transferArg(info, "target", memory->bytes);
     throwIfFailed(info.Env(), tdcuda::copyToHost(target.Data(), memory->pointer, memory->bytes));
     return info.Env().Undefined();
   });

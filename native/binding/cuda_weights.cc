@@ -29,23 +29,33 @@ CudaWeightsWrap::CudaWeightsWrap(const Napi::CallbackInfo& info) : Napi::ObjectW
   });
 }
 
+namespace {
+
+tdcuda::Element cudaElement(ElementType type) {
+  return type == ElementType::Float16 ? tdcuda::Element::Float16 : tdcuda::Element::Float32;
+}
+
+}  // namespace
+
 CudaWeightsWrap::SharedWeights CudaWeightsWrap::live(Napi::Env env) const {
   if (!weights_) throwDisposed(env, "TimeDense cuda weights");
   return weights_;
 }
 
-// run / runSync(x: Float32Array, rows, out: Float32Array): host memory in and out (pinned pipeline).
+// run / runSync(x, rows, out, xType?, outType?): host memory in and out (pinned pipeline); the types are 0
+// (float32: Float32Array) or 1 (float16: Uint16Array or Float16Array), as for the CPU weights.
 Napi::Value CudaWeightsWrap::Host(const Napi::CallbackInfo& info, bool async) {
   Napi::Env env = info.Env();
   return guarded(env, "cuda", [&]() -> Napi::Value {
     SharedWeights weights = live(env);
-    const HostCallArgs args = hostCallArgs(info, features_, units_);
+    const TypedHostCallArgs args = typedHostCallArgs(info, features_, units_);
     const int64_t rows = args.rows;
-    const float* input = args.x.Data();
-    float* output = args.out.Data();
+    const void* input = args.x.Data();
+    void* output = args.out.Data();
+    const tdcuda::Element inputType = cudaElement(args.x.Type()), outputType = cudaElement(args.out.Type());
     const int activation = activation_;
-    auto work = [weights, input, output, rows, activation] {
-      return tdcuda::denseHost(weights.get(), input, output, rows, activation);
+    auto work = [weights, input, inputType, output, outputType, rows, activation] {
+      return tdcuda::denseHost(weights.get(), input, inputType, output, outputType, rows, activation);
     };
     if (async)
       return queueCuda(env, work,
@@ -55,20 +65,25 @@ Napi::Value CudaWeightsWrap::Host(const Napi::CallbackInfo& info, bool async) {
   });
 }
 
-// runDevice / runDeviceSync(x: Buffer, rows, out: Buffer): device memory in and out.
+// runDevice / runDeviceSync(x: Buffer, rows, out: Buffer, xType?, outType?): device memory in and out, holding
+// float32 (type 0 or absent) or float16 (1) values.
 Napi::Value CudaWeightsWrap::Device(const Napi::CallbackInfo& info, bool async) {
   Napi::Env env = info.Env();
   return guarded(env, "cuda", [&]() -> Napi::Value {
     SharedWeights weights = live(env);
     const int64_t rows = integerArg(info, 1, "rows", kMaxRows);
-    auto input = CudaBufferWrap::argument(info, 0, "x", checkedProduct(env, rows, features_, "x") * 4);
-    auto output = CudaBufferWrap::argument(info, 2, "out", checkedProduct(env, rows, units_, "out") * 4);
+    const ElementType xType = elementTypeArg(info, 3, "xType"), outType = elementTypeArg(info, 4, "outType");
+    auto bytesOf = [](ElementType type) -> uint64_t { return type == ElementType::Float16 ? 2 : 4; };
+    // Elements are below 2^53, so their bytes fit 64 bits.
+    auto input = CudaBufferWrap::argument(info, 0, "x", checkedProduct(env, rows, features_, "x") * bytesOf(xType));
+    auto output = CudaBufferWrap::argument(info, 2, "out", checkedProduct(env, rows, units_, "out") * bytesOf(outType));
     if (input == output && input->bytes > 0)
       throwRangeError(env, "out: is the same cuda buffer as x; pass a separate one");
     const int activation = activation_;
-    auto work = [weights, input, output, rows, activation] {
-      return tdcuda::denseDevice(weights.get(), static_cast<const float*>(input->pointer),
-                                 static_cast<float*>(output->pointer), rows, activation);
+    const tdcuda::Element inputType = cudaElement(xType), outputType = cudaElement(outType);
+    auto work = [weights, input, inputType, output, outputType, rows, activation] {
+      return tdcuda::denseDevice(weights.get(), input->pointer, inputType, output->pointer, outputType, rows,
+                                 activation);
     };
     if (async) return queueCuda(env, work, {info.This()});
     throwIfFailed(env, work());
