@@ -2,8 +2,9 @@
 // behind design choices"). Each loop does 16 independent 512-bit FMAs (the panel kernel's work for 16 x values
 // when U = 16) plus, in turn: nothing; 4 vcvtph2ps kept in registers; 4 stores of 64 bytes; and 4 vcvtph2ps
 // with their stores, as the float16 panel path widens x into a buffer (there one conversion and one store per
-// 16 FMAs: the extras here are 4 times as dense, to stand out from the noise). Prints cycles per loop at the given clock (the default, 3.45 GHz, is this machine's measured rate of
-// dependent FMAs times their 4-cycle latency; only the differences between lines matter).
+// 16 FMAs: the extras here are 4 times as dense, to stand out from the noise). Prints cycles per loop at the given
+// clock (the default, 3.45 GHz, is this machine's measured rate of dependent FMAs times their 4-cycle latency; only the
+// differences between lines matter).
 //
 //   g++ -O3 -mavx512f -mfma -mf16c bench/probe/store-vs-fma.cc -o /tmp/store-vs-fma && /tmp/store-vs-fma [GHz]
 #include <immintrin.h>
@@ -39,7 +40,8 @@ double cyclesPerLoop(long loops, double ghz) {
       } else if constexpr (kExtra == Extra::Store) {
         _mm512_store_ps(target + c * 16, a);
       } else if constexpr (kExtra == Extra::ConvertAndStore) {
-        _mm512_store_ps(target + c * 16, _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(source + c * 16))));
+        _mm512_store_ps(target + c * 16,
+                        _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(source + c * 16))));
       }
     }
   }

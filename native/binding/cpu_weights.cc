@@ -45,7 +45,8 @@ Napi::Value WeightsWrap::RunSync(const Napi::CallbackInfo& info) {
   });
 }
 
-// run(x, rows, out, xType?, outType?): undefined when the call was small enough to finish here, else a promise of its end.
+// run(x, rows, out, xType?, outType?): undefined when the call was small enough to finish here, else a promise of its
+// end.
 Napi::Value WeightsWrap::Run(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, "cpu", [&]() -> Napi::Value {

@@ -35,11 +35,13 @@
 #else
 #define TDF_TAIL_JUMP(target) "b " target "\n"
 #endif
-#define TDF_FORWARD_AT(name, version)                                                        \
-  __asm__(".symver tdf_old_" #name ", " #name "@" version "\n"                             \
-          ".globl __wrap_" #name "\n.hidden __wrap_" #name "\n.type __wrap_" #name ", %function\n" \
-          ".pushsection .text\n.p2align 4\n__wrap_" #name ":\n" TDF_TAIL_JUMP("tdf_old_" #name)           \
-          ".size __wrap_" #name ", . - __wrap_" #name "\n.popsection\n");
+#define TDF_FORWARD_AT(name, version)                                              \
+  __asm__(".symver tdf_old_" #name ", " #name "@" version                          \
+          "\n"                                                                     \
+          ".globl __wrap_" #name "\n.hidden __wrap_" #name "\n.type __wrap_" #name \
+          ", %function\n"                                                          \
+          ".pushsection .text\n.p2align 4\n__wrap_" #name                          \
+          ":\n" TDF_TAIL_JUMP("tdf_old_" #name) ".size __wrap_" #name ", . - __wrap_" #name "\n.popsection\n");
 #define TDF_FORWARD(name) TDF_FORWARD_AT(name, TDF_GLIBC_BASE)
 
 TDF_FORWARD(pthread_create)

@@ -50,7 +50,8 @@ struct HasHalfConversions {
   static constexpr bool value = false;
 };
 template <class V>
-struct HasHalfConversions<V, typename VoidType<decltype(sizeof(V::loadHalf(static_cast<const uint16_t*>(nullptr))))>::type> {
+struct HasHalfConversions<
+    V, typename VoidType<decltype(sizeof(V::loadHalf(static_cast<const uint16_t*>(nullptr))))>::type> {
   static constexpr bool value = true;
 };
 
@@ -61,7 +62,8 @@ struct HasCachedHalfLoad {
   static constexpr bool value = false;
 };
 template <class V>
-struct HasCachedHalfLoad<V, typename VoidType<decltype(sizeof(V::loadHalfCached(static_cast<const uint16_t*>(nullptr))))>::type> {
+struct HasCachedHalfLoad<
+    V, typename VoidType<decltype(sizeof(V::loadHalfCached(static_cast<const uint16_t*>(nullptr))))>::type> {
   static constexpr bool value = true;
 };
 
@@ -435,8 +437,8 @@ constexpr int widePanelRows() {
 // next one. How a Rows type addresses its rows decides how many general registers the loop needs (ByPointer,
 // SixteenRows, Strided below).
 template <class V, int PanelVectors, int kRows, class Rows>
-inline void panelSteps(typename V::Reg (&acc)[kRows][PanelVectors], const float* panel, int width, int64_t f0, int count,
-                       Rows rows) {
+inline void panelSteps(typename V::Reg (&acc)[kRows][PanelVectors], const float* panel, int width, int64_t f0,
+                       int count, Rows rows) {
   using R = typename V::Reg;
   for (int f = 0; f < count; ++f) {
     R wv[PanelVectors];
@@ -489,8 +491,8 @@ constexpr int kHalfPanelChunk = 256;
 // compiler keep acc on the stack, a store and a reload of every accumulator per step, and in 2-thread runs
 // about a fifth of the whole call (32×1000×64 → 16, docs/benchmarks.md).
 template <class V, int PanelVectors, int kRows>
-inline void storePanel(const typename V::Reg (&acc)[kRows][PanelVectors], const PackedWeights& w, float* y, int64_t m, int rows,
-                       int p) {
+inline void storePanel(const typename V::Reg (&acc)[kRows][PanelVectors], const PackedWeights& w, float* y, int64_t m,
+                       int rows, int p) {
   using R = typename V::Reg;
   const int64_t U = w.units;
   for (int j = 0; j < PanelVectors; ++j) {
@@ -517,13 +519,15 @@ inline void storePanel(const typename V::Reg (&acc)[kRows][PanelVectors], const 
 template <class V, int PanelVectors>
 void halfPanelRowsAhead(const PackedWeights& w, const uint16_t* x, float* y, int64_t begin, int64_t end) {
   using R = typename V::Reg;
-  constexpr int kRows = widePanelRows<V, PanelVectors>() != 0 ? widePanelRows<V, PanelVectors>() : panelRowsPerStep<V, PanelVectors>();
+  constexpr int kRows =
+      widePanelRows<V, PanelVectors>() != 0 ? widePanelRows<V, PanelVectors>() : panelRowsPerStep<V, PanelVectors>();
   constexpr int kStride = kHalfPanelChunk + 16;
   const int F = w.features;
   alignas(64) float widened[2][kRows * kStride];
   const auto widenBlock = [&](int64_t m, float* dst) {
     const int rows = static_cast<int>(minOf<int64_t>(kRows, end - m));
-    for (int r = 0; r < kRows; ++r) widenHalves<V>(x + (m + minOf(r, rows - 1)) * static_cast<int64_t>(F), dst + r * kStride, F);
+    for (int r = 0; r < kRows; ++r)
+      widenHalves<V>(x + (m + minOf(r, rows - 1)) * static_cast<int64_t>(F), dst + r * kStride, F);
   };
   if (begin < end) widenBlock(begin, widened[0]);
   int current = 0;

@@ -23,7 +23,9 @@ struct Vec {
   static void store(float* p, Reg r) { _mm256_storeu_ps(p, r); }
   static void storeN(float* p, Reg r, int n) { _mm256_maskstore_ps(p, firstN(n), r); }
   // float16: F16C. AVX2 has no 16-bit masked loads or stores, so the tails go through a small buffer.
-  static Reg loadHalf(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+  static Reg loadHalf(const uint16_t* p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+  }
   static Reg loadHalfN(const uint16_t* p, int n) {
     alignas(16) uint16_t halves[8] = {};
     for (int i = 0; i < n; ++i) halves[i] = p[i];

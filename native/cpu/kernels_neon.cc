@@ -64,11 +64,9 @@ struct Vec {
   static float sum(Reg r) { return vaddvq_f32(r); }
   static float maxLane(Reg r) { return vmaxvq_f32(r); }  // callers keep NaN out of r
   // out[r] = horizontal sum of acc[r] for 4 registers: two rounds of pairwise adds.
-  static Reg sumRows(const Reg* acc) {
-    return vpaddq_f32(vpaddq_f32(acc[0], acc[1]), vpaddq_f32(acc[2], acc[3]));
-  }
+  static Reg sumRows(const Reg* acc) { return vpaddq_f32(vpaddq_f32(acc[0], acc[1]), vpaddq_f32(acc[2], acc[3])); }
   static Reg round(Reg r) { return vrndnq_f32(r); }  // to nearest, ties to even
-  static Reg exp2i(Reg n) {                           // 2^n for integral n in [-126, 127]
+  static Reg exp2i(Reg n) {                          // 2^n for integral n in [-126, 127]
     const int32x4_t bits = vshlq_n_s32(vaddq_s32(vcvtnq_s32_f32(n), vdupq_n_s32(127)), 23);
     return vreinterpretq_f32_s32(bits);
   }
