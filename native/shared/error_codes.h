@@ -17,8 +17,8 @@ constexpr const char* kInternal = "ERR_TDFAST_INTERNAL";                // Error
 // Thrown by TypeScript only (lib/model, reading model files); listed here so that the two lists stay one.
 constexpr const char* kModelFile = "ERR_TDFAST_MODEL_FILE";      // Error: a model file or shard cannot be read
 constexpr const char* kModelFormat = "ERR_TDFAST_MODEL_FORMAT";  // Error/RangeError: not a model file tdfast reads
-constexpr const char* kModelLayer =
-    "ERR_TDFAST_MODEL_LAYER";  // Error/RangeError: no such layer, or one tdfast cannot run
+// Error/RangeError: no such layer, or one tdfast cannot run
+constexpr const char* kModelLayer = "ERR_TDFAST_MODEL_LAYER";
 
 }  // namespace codes
 }  // namespace tdfast
