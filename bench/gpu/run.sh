@@ -70,7 +70,7 @@ if cuobjdump -sass "$BUILD/small_units.o" >"$BUILD/small_units.sass"; then
   for variant in IfLi4ELi1E I6__halfLi8ELi1E; do
     awk "/Function : .*smallUnitsKernel$variant/ {f = 1; next} /Function : / {f = 0} f" \
       "$BUILD/small_units.sass" >"$BUILD/sass_u1_$variant.txt"
-    echo "smallUnitsKernel$variant: $(grep -c 'LDG.E.128' "$BUILD/sass_u1_$variant.txt") LDG.E.128," \
+    echo "smallUnitsKernel$variant: $(grep -cE 'LDG\.E[.A-Z]*\.128' "$BUILD/sass_u1_$variant.txt") 16-byte LDG," \
       "$(grep -cE 'LDG' "$BUILD/sass_u1_$variant.txt") LDG in all," \
       "$(grep -cE '\b(LDL|STL)' "$BUILD/sass_u1_$variant.txt") LDL/STL"
   done
