@@ -83,7 +83,7 @@ class HostArrayArg {
   HostArrayArg(Napi::Object array, void* data, ElementType type) : array_(array), data_(data), type_(type) {}
   void* Data() const { return data_; }
   ElementType Type() const { return type_; }
-  size_t ElementBytes() const { return type_ == ElementType::Float16 ? 2 : 4; }
+  size_t ElementBytes() const { return elementBytes(type_); }
   operator Napi::Object() const { return array_; }
 
  private:

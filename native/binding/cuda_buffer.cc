@@ -51,11 +51,11 @@ namespace {
 // or absent) or float16 values, a Uint16Array or Float16Array of bytes / 2 (type 1).
 HostArrayArg transferArg(const Napi::CallbackInfo& info, const char* name, size_t bytes) {
   const ElementType type = elementTypeArg(info, 1, "elementType");
-  const size_t elementBytes = type == ElementType::Float16 ? 2 : 4;
-  if (bytes % elementBytes != 0)
+  const size_t size = elementBytes(type);
+  if (bytes % size != 0)
     throwRangeError(info.Env(), std::string(name) + ": a cuda buffer of " + std::to_string(bytes) +
                                     " bytes does not hold whole float32 values");
-  return hostArrayArg(info, 0, name, bytes / elementBytes, type);
+  return hostArrayArg(info, 0, name, bytes / size, type);
 }
 
 }  // namespace

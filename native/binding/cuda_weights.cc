@@ -73,10 +73,11 @@ Napi::Value CudaWeightsWrap::Device(const Napi::CallbackInfo& info, bool async) 
     SharedWeights weights = live(env);
     const int64_t rows = integerArg(info, 1, "rows", kMaxRows);
     const ElementType xType = elementTypeArg(info, 3, "xType"), outType = elementTypeArg(info, 4, "outType");
-    auto bytesOf = [](ElementType type) -> uint64_t { return type == ElementType::Float16 ? 2 : 4; };
     // Elements are below 2^53, so their bytes fit 64 bits.
-    auto input = CudaBufferWrap::argument(info, 0, "x", checkedProduct(env, rows, features_, "x") * bytesOf(xType));
-    auto output = CudaBufferWrap::argument(info, 2, "out", checkedProduct(env, rows, units_, "out") * bytesOf(outType));
+    auto input =
+        CudaBufferWrap::argument(info, 0, "x", checkedProduct(env, rows, features_, "x") * elementBytes(xType));
+    auto output =
+        CudaBufferWrap::argument(info, 2, "out", checkedProduct(env, rows, units_, "out") * elementBytes(outType));
     if (input == output && input->bytes > 0)
       throwRangeError(env, "out: is the same cuda buffer as x; pass a separate one");
     const int activation = activation_;

@@ -2,6 +2,7 @@
 // Plain functions over pointers and sizes: nothing here knows about N-API.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -14,6 +15,7 @@ struct PackedWeights;
 
 // What x and y hold: float32, or IEEE binary16 bits (uint16_t) widened on load / rounded on store.
 enum class ElementType { Float32 = 0, Float16 = 1 };
+inline size_t elementBytes(ElementType type) { return type == ElementType::Float16 ? 2 : 4; }
 
 // One instruction-set variant of the row kernel. The addon picks one table at start-up (cpu_features.cc).
 struct KernelTable {
