@@ -14,6 +14,7 @@
 #include <cuda_fp16.h>
 
 #include "../native/shared/activation.h"
+#include "elements.cuh"
 
 namespace tdcuda {
 namespace kernels {
@@ -93,13 +94,8 @@ struct XLoad<__half, 8> {  // 16 bytes: four pairs of halves, widened 4 at a tim
   using T = uint4;
   static constexpr int kPart = 4;
   static __device__ __forceinline__ T zero() { return make_uint4(0, 0, 0, 0); }
-  static __device__ __forceinline__ float2 pair(unsigned bits) {
-    __half2 h;
-    memcpy(&h, &bits, sizeof h);
-    return __half22float2(h);
-  }
   static __device__ __forceinline__ void widen(T v, int part, float (&f)[4]) {  // part: 0 or 1 (compile time)
-    const float2 a = pair(part == 0 ? v.x : v.z), b = pair(part == 0 ? v.y : v.w);
+    const float2 a = widenHalfPair(part == 0 ? v.x : v.z), b = widenHalfPair(part == 0 ? v.y : v.w);
     f[0] = a.x, f[1] = a.y, f[2] = b.x, f[3] = b.y;
   }
 };
@@ -222,15 +218,9 @@ __device__ __forceinline__ void finishRows(float (&acc)[kRowSlots][UP], int64_t 
   for (int r = 0; r < kRowSlots; ++r) {
     const int64_t row = firstRow + int64_t(r) * rowStep;
     const int64_t first = row * U + s.unitBase;
-    if (halfY) {  // uniform across the grid
 #pragma unroll
-      for (int i = 0; i < UP; ++i)
-        if (row < M && i < count) static_cast<__half*>(y)[first + i] = __float2half_rn(acc[r][i]);
-    } else {
-#pragma unroll
-      for (int i = 0; i < UP; ++i)
-        if (row < M && i < count) static_cast<float*>(y)[first + i] = acc[r][i];
-    }
+    for (int i = 0; i < UP; ++i)
+      if (row < M && i < count) storeValue(y, first + i, acc[r][i], halfY);  // halfY: uniform across the grid
   }
 }
 

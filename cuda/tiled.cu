@@ -19,6 +19,7 @@
 #include <algorithm>
 
 #include "../native/shared/activation.h"
+#include "elements.cuh"
 
 namespace tdcuda {
 namespace kernels {
@@ -111,10 +112,7 @@ struct Raw<__half> {
   using T = uint2;
   static __device__ __forceinline__ T zero() { return make_uint2(0, 0); }
   static __device__ __forceinline__ float4 widen(T v) {
-    __half2 lo, hi;
-    memcpy(&lo, &v.x, sizeof lo);
-    memcpy(&hi, &v.y, sizeof hi);
-    const float2 a = __half22float2(lo), b = __half22float2(hi);
+    const float2 a = widenHalfPair(v.x), b = widenHalfPair(v.y);
     return make_float4(a.x, a.y, b.x, b.y);
   }
 };
@@ -403,11 +401,7 @@ __global__ void rowwiseKernel(const float* z0, void* y, int64_t M, int U, int ac
     const float logSum = logf(expSum);
     const bool softmax = static_cast<Activation>(activation) == Activation::Softmax;
     for (int c = lane; c < U; c += 32) {
-      const float v = softmax ? expf(z[c] - rowMax) / expSum : z[c] - rowMax - logSum;
-      if (halfY)
-        static_cast<__half*>(y)[row * U + c] = __float2half_rn(v);
-      else
-        static_cast<float*>(y)[row * U + c] = v;
+      storeValue(y, row * U + c, softmax ? expf(z[c] - rowMax) / expSum : z[c] - rowMax - logSum, halfY);
     }
   }
 }
