@@ -70,9 +70,7 @@ struct BenchShape {
   bool halfX = false, halfY = false;  // float16 x, float16 y
 };
 
-const char* dtypeName(const BenchShape& s) {
-  return s.halfX ? (s.halfY ? "f16->f16" : "f16->f32") : (s.halfY ? "f32->f16" : "f32->f32");
-}
+const char* dtypeName(const BenchShape& s) { return dtypeLabel(s.halfX, s.halfY); }
 
 FILE* jsonFile = nullptr;
 
@@ -106,8 +104,7 @@ void benchShape(const BenchShape& s, cudaStream_t stream) {
 
   const Timing td = timeReps(stream, [&](int rep) {
     const size_t r = size_t(rep) % rotation;
-    mustOk(tdcuda::denseDeviceAsync(w, x + r * inBytes, s.halfX ? tdcuda::Element::Float16 : tdcuda::Element::Float32,
-                                    y + r * outBytes, s.halfY ? tdcuda::Element::Float16 : tdcuda::Element::Float32, M,
+    mustOk(tdcuda::denseDeviceAsync(w, x + r * inBytes, elementOf(s.halfX), y + r * outBytes, elementOf(s.halfY), M,
                                     s.act, stream),
            "denseDeviceAsync");
   });
@@ -154,7 +151,7 @@ void benchHost(bool halfX) {
   for (size_t i = 0; i < x.size(); ++i) x[i] = hashUniform(99, i);
   for (size_t i = 0; i < xHalf.size(); ++i) xHalf[i] = __float2half_rn(hashUniform(99, i));
   const void* xData = halfX ? static_cast<const void*>(xHalf.data()) : x.data();
-  const tdcuda::Element xType = halfX ? tdcuda::Element::Float16 : tdcuda::Element::Float32;
+  const tdcuda::Element xType = elementOf(halfX);
   std::mt19937_64 rng(7);
   std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
   std::vector<float> kernel(size_t(F) * U), bias(U);
@@ -191,7 +188,7 @@ void benchHost(bool halfX) {
                 "\"bytes\":%.0f,\"ms\":%.3f,"
                 "\"gbps\":%.2f,\"pinned_h2d_ms\":%.3f,\"pinned_h2d_gbps\":%.2f,\"pageable_h2d_gbps\":%.2f,"
                 "\"pct_pinned\":%.1f}",
-                B, T, F, U, halfX ? "f16->f32" : "f32->f32", bytes, denseMs, bytes / (denseMs * 1e-3) / 1e9, pinnedMs,
+                B, T, F, U, dtypeLabel(halfX, false), bytes, denseMs, bytes / (denseMs * 1e-3) / 1e9, pinnedMs,
                 bytes / (pinnedMs * 1e-3) / 1e9, inBytes / (pageableMs * 1e-3) / 1e9, 100.0 * pinnedMs / denseMs);
   emitJson(line);
   CUDA_OK(cudaFreeHost(pinned));

@@ -103,10 +103,9 @@ void checkMisaligned(std::mt19937_64& rng) {
 }
 
 void checkWithoutBias(std::mt19937_64& rng) {
-  Problem p = makeProblem(999, 12, 5, 0, rng);
+  Problem p = makeInputs(999, 12, 5, 0, rng);
   std::fill(p.bias.begin(), p.bias.end(), 0.0f);
-  for (int64_t m = 0; m < p.M; ++m)
-    referenceRow(&p.x[size_t(m) * p.F], p.kernel.data(), p.bias.data(), p.F, p.U, p.act, &p.ref[size_t(m) * p.U]);
+  computeReference(p);
   tdcuda::Weights* w = nullptr;
   mustOk(tdcuda::uploadWeights(p.kernel.data(), nullptr, p.F, p.U, &w), "uploadWeights");
   tdcuda::Status status;
@@ -204,7 +203,7 @@ float halfValue(uint16_t bits) {
 // beyond 65504. (A fixed scale would not do: with U = 1 every row shares one column of weights, whose sum
 // moves the whole problem above or below the threshold.)
 Problem makeHalfProblem(int64_t M, int F, int U, int act, std::mt19937_64& rng, bool largeOutputs = false) {
-  Problem p = makeProblem(M, F, U, act, rng);
+  Problem p = makeInputs(M, F, U, act, rng);
   if (largeOutputs) {
     for (float& v : p.x) v = std::fabs(v);
     for (float& k : p.kernel) k = std::fabs(k);
@@ -226,8 +225,7 @@ Problem makeHalfProblem(int64_t M, int F, int U, int act, std::mt19937_64& rng, 
     p.x[size_t(rng() % uint64_t(M)) * F + rng() % F] = -INFINITY;
   }
   for (float& v : p.x) v = halfValue(halfBits(v));
-  for (int64_t m = 0; m < M; ++m)
-    referenceRow(&p.x[size_t(m) * F], p.kernel.data(), p.bias.data(), F, U, act, &p.ref[size_t(m) * U]);
+  computeReference(p);
   return p;
 }
 
@@ -265,9 +263,8 @@ Comparison compareHalf(const std::vector<float>& got, const std::vector<double>&
 
 struct Types {
   bool halfX, halfY;
-  const char* name() const { return halfX ? (halfY ? "f16->f16" : "f16->f32") : (halfY ? "f32->f16" : "f32->f32"); }
+  const char* name() const { return dtypeLabel(halfX, halfY); }
 };
-tdcuda::Element elementOf(bool half) { return half ? tdcuda::Element::Float16 : tdcuda::Element::Float32; }
 
 // Runs a problem with x and y of the given types; offsets in elements (off 16-byte alignment).
 std::vector<float> runTyped(const Problem& p, const tdcuda::Weights* w, Types t, bool device, int xOffset, int yOffset,

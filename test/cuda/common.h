@@ -177,9 +177,16 @@ struct Problem {
   std::vector<double> ref;
 };
 
-// Fresh random data: x in [-1, 1), z = x.kernel + bias with a standard deviation of about 1.5, and a
-// NaN in a few rows (whose outputs must be NaN, and only theirs).
-Problem makeProblem(int64_t M, int F, int U, int act, std::mt19937_64& rng) {
+// p.ref from p.x, p.kernel and p.bias (after a caller changed them).
+void computeReference(Problem& p) {
+  p.ref.resize(size_t(p.M) * p.U);
+  for (int64_t m = 0; m < p.M; ++m)
+    referenceRow(&p.x[size_t(m) * p.F], p.kernel.data(), p.bias.data(), p.F, p.U, p.act, &p.ref[size_t(m) * p.U]);
+}
+
+// Fresh random inputs without the reference: x in [-1, 1), z = x.kernel + bias with a standard deviation of
+// about 1.5, and a NaN in a few rows (whose outputs must be NaN, and only theirs).
+Problem makeInputs(int64_t M, int F, int U, int act, std::mt19937_64& rng) {
   Problem p{M, F, U, act, {}, {}, {}, {}, {}};
   std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
   const float kernelScale = 4.5f / std::sqrt(float(F));
@@ -196,11 +203,21 @@ Problem makeProblem(int64_t M, int F, int U, int act, std::mt19937_64& rng) {
       p.nanRows.push_back(row);
     }
   }
-  p.ref.resize(size_t(M) * U);
-  for (int64_t m = 0; m < M; ++m)
-    referenceRow(&p.x[size_t(m) * F], p.kernel.data(), p.bias.data(), F, U, act, &p.ref[size_t(m) * U]);
   return p;
 }
+
+// makeInputs with its reference.
+Problem makeProblem(int64_t M, int F, int U, int act, std::mt19937_64& rng) {
+  Problem p = makeInputs(M, F, U, act, rng);
+  computeReference(p);
+  return p;
+}
+
+// "f32->f32", "f16->f32", ...: the element types of x and y in names and JSON.
+const char* dtypeLabel(bool halfX, bool halfY) {
+  return halfX ? (halfY ? "f16->f16" : "f16->f32") : (halfY ? "f32->f16" : "f32->f32");
+}
+tdcuda::Element elementOf(bool half) { return half ? tdcuda::Element::Float16 : tdcuda::Element::Float32; }
 
 // ---- data generated on the device ---------------------------------------------------------------
 
