@@ -5,10 +5,15 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-import type { Float16Data } from "./float16.js";
+import type { DType, Float16Data } from "./float16.js";
 
 /** What x and out hold, as the addon numbers it (native/cpu/dense.h ElementType): 0 float32, 1 float16. */
 export type ElementCode = 0 | 1;
+
+/** The addon's code for a dtype. */
+export function elementCode(dtype: DType): ElementCode {
+  return dtype === "float16" ? 1 : 0;
+}
 /** A host array the CPU kernels read or write. */
 export type HostArray = Float32Array | Float16Data;
 

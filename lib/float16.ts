@@ -21,6 +21,11 @@ export interface Float16ArrayLike extends ArrayLike<number> {
 /** float16 values: IEEE binary16 bits in a Uint16Array, or a Float16Array. */
 export type Float16Data = Uint16Array | Float16ArrayLike;
 
+/** Bytes per value of a dtype (in host arrays and in cuda buffers). */
+export function bytesPerValue(dtype: DType): 2 | 4 {
+  return dtype === "float16" ? 2 : 4;
+}
+
 /** The host array of a dtype. */
 export type DataOf<D extends DType> = D extends "float16" ? Float16Data : Float32Array;
 

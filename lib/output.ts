@@ -4,7 +4,7 @@ import { totalmem } from "node:os";
 import { markAsUntransferable } from "node:worker_threads";
 
 import { invalidSize } from "./errors.js";
-import { type DataOf, type DType, type Float16Data, HAS_FLOAT16_ARRAY } from "./float16.js";
+import { bytesPerValue, type DataOf, type DType, type Float16Data, HAS_FLOAT16_ARRAY } from "./float16.js";
 
 type ArrayKind = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => Float32Array | Float16Data;
 /** float16 results: a Float16Array where the runtime has one, else a Uint16Array of the bits. */
@@ -52,7 +52,7 @@ function pooled(kind: ArrayKind, length: number, bytes: number): Float32Array | 
  */
 export function allocateOutput<D extends DType = "float32">(length: number, dtype: D = "float32" as D): DataOf<D> {
   const kind: ArrayKind = dtype === "float16" ? Float16Kind : Float32Array;
-  const bytes = length * (dtype === "float16" ? 2 : 4);
+  const bytes = length * bytesPerValue(dtype);
   if (bytes > MACHINE_MEMORY)
     throw invalidSize(
       "out",

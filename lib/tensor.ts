@@ -4,10 +4,11 @@ import { types } from "node:util";
 
 import { newDeviceBuffer } from "./backends/cuda.js";
 import type { BackendName, Device } from "./backends/types.js";
-import type { NativeCudaBuffer } from "./binding.js";
+import { elementCode, type NativeCudaBuffer } from "./binding.js";
 import { checkAsyncBuffer, pinForAsync } from "./buffers.js";
 import { disposed, invalidSize, invalidType, invalidValue, withCode } from "./errors.js";
 import {
+  bytesPerValue,
   type DataOf,
   type DType,
   type Float16ArrayLike,
@@ -159,10 +160,9 @@ export class Tensor<D extends DType = "float32"> implements TensorLike {
     if (device === "cpu") return Tensor.ofResult(await this.read(), this.shape, this.backend, this.dtype);
     const data = this.data;
     checkAsyncBuffer("data", data);
-    const float16 = this.dtype === "float16";
-    const buffer = newDeviceBuffer(this.size * (float16 ? 2 : 4));
+    const buffer = newDeviceBuffer(this.size * bytesPerValue(this.dtype));
     try {
-      const upload = buffer.upload(data, float16 ? 1 : 0);
+      const upload = buffer.upload(data, elementCode(this.dtype));
       pinForAsync(data); // the upload reads it on a libuv thread after this returns
       await upload;
     } catch (error) {
@@ -260,10 +260,9 @@ export function tensor(
   const device = fields.device ?? "cpu";
   if (device === "cpu") return host;
   if (device !== "cuda") throw invalidValue("options.device", 'one of "cpu", "cuda"', device);
-  const float16 = host.dtype === "float16";
-  const buffer = newDeviceBuffer(host.size * (float16 ? 2 : 4));
+  const buffer = newDeviceBuffer(host.size * bytesPerValue(host.dtype));
   try {
-    buffer.uploadSync(values, float16 ? 1 : 0);
+    buffer.uploadSync(values, elementCode(host.dtype));
   } catch (error) {
     buffer.dispose();
     throw error;

@@ -4,9 +4,10 @@ import type { Activation, CanonicalActivation } from "./activations.js";
 import { newDeviceBuffer } from "./backends/cuda.js";
 import { type BackendChoice, resolveBackend } from "./backends/index.js";
 import type { Backend, BackendName, PreparedDense } from "./backends/types.js";
+import { elementCode } from "./binding.js";
 import { checkAsyncBuffer, pinForAsync } from "./buffers.js";
 import { disposed, invalidSize, invalidType, invalidValue, withCode } from "./errors.js";
-import type { DType, Float16ArrayLike, Float16Data } from "./float16.js";
+import { bytesPerValue, type DType, type Float16ArrayLike, type Float16Data } from "./float16.js";
 import type { LoadOptions, ModelSource } from "./model/index.js";
 import { modelReader } from "./model/lazy.js";
 import { readOptionsObject } from "./options.js";
@@ -191,8 +192,8 @@ export class TimeDense<O extends DType = "float32"> {
     const float16 = input.dtype === "float16" || outDtype === "float16";
     const backend = resolveBackend(choice, sync, float16);
     const prepared = this.preparedFor(backend, dims);
-    const xType = input.dtype === "float16" ? 1 : 0;
-    const outType = outDtype === "float16" ? 1 : 0;
+    const xType = elementCode(input.dtype);
+    const outType = elementCode(outDtype);
     if (sync) {
       if (float16) prepared.runSync!(input.data, input.rows, out, xType, outType);
       else prepared.runSync!(input.data, input.rows, out);
@@ -232,9 +233,9 @@ export class TimeDense<O extends DType = "float32"> {
         "ERR_TDFAST_INVALID_VALUE",
       );
     const prepared = this.preparedFor(backend, dims);
-    const out = newDeviceBuffer(input.rows * dims.units * (outDtype === "float16" ? 2 : 4));
-    const xType = input.dtype === "float16" ? 1 : 0;
-    const outType = outDtype === "float16" ? 1 : 0;
+    const out = newDeviceBuffer(input.rows * dims.units * bytesPerValue(outDtype));
+    const xType = elementCode(input.dtype);
+    const outType = elementCode(outDtype);
     const result = () => Tensor.onDevice(out, outputShape, "cuda", outDtype);
     const fail = (error: unknown): never => {
       out.dispose();
