@@ -26,6 +26,8 @@ struct KernelTable {
   // xType and yType; float16 y only for units <= kHalfOutputMaxUnits.
   void (*rows)(const PackedWeights& weights, const void* x, ElementType xType, void* y, ElementType yType,
                int64_t rowBegin, int64_t rowEnd);
+  // The most units the quad kernel handles (dense_impl.h, quadRows), 0 where the table has none.
+  int quadMaxUnits = 0;
 };
 
 // float16 results are computed into a float32 buffer of this many floats on the kernel's stack, activated,
@@ -46,10 +48,15 @@ struct PackedWeights {
   std::vector<float> panels;
   int panelWidth = 0;
   int panelCount = 0;
-  // Bias, zero where absent, padded to panelCount * panelWidth (at least U).
+  // U from kDotPathMaxUnits + 1 to kernels->quadMaxUnits with F a multiple of 4 ("quad" path, which then
+  // replaces the panels): for each 4 features 4q .. 4q+3, 4 registers of 16 floats, register g holding
+  // kernel[4q + e, 4c + g] in lane 4c + e (zero past U).
+  std::vector<float> quads;
+  // Bias, zero where absent, padded to panelCount * panelWidth (at least U; 16 on the quad path).
   std::vector<float> bias;
 
   bool usesDotPath() const { return !kernelByUnit.empty(); }
+  bool usesQuads() const { return !quads.empty(); }
 };
 
 // The dot path handles up to this many units; beyond it the register-blocked panel kernel wins.

@@ -3,6 +3,7 @@
 #include <immintrin.h>
 #include <stdint.h>
 #include <math.h>
+#include <string.h>
 
 #define TDF_ISA avx512
 
@@ -46,6 +47,22 @@ struct Vec {
     alignas(32) uint16_t halves[16];
     _mm256_store_si256(reinterpret_cast<__m256i*>(halves), _mm512_cvtps_ph(r, _MM_FROUND_TO_NEAREST_INT));
     for (int i = 0; i < n; ++i) p[i] = halves[i];
+  }
+  // The quad kernel (dense_impl.h, quadRows): 4 values of x in each 128-bit quarter, and the sums of each
+  // quarter's 4 lanes.
+  static constexpr bool kQuads = true;
+  static Reg loadQuad(const float* p) { return _mm512_broadcast_f32x4(_mm_loadu_ps(p)); }
+  static Reg loadQuad(const uint16_t* p) {
+    int64_t bits;
+    memcpy(&bits, p, sizeof bits);
+    return _mm512_cvtph_ps(_mm256_set1_epi64x(bits));
+  }
+  // lane 4c + i = the sum of quarter c of acc[i]
+  static Reg sumQuads(const Reg (&acc)[4]) {
+    const Reg s01 = _mm512_add_ps(_mm512_unpacklo_ps(acc[0], acc[1]), _mm512_unpackhi_ps(acc[0], acc[1]));
+    const Reg s23 = _mm512_add_ps(_mm512_unpacklo_ps(acc[2], acc[3]), _mm512_unpackhi_ps(acc[2], acc[3]));
+    return _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(s01), _mm512_castps_pd(s23))),
+                         _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(s01), _mm512_castps_pd(s23))));
   }
   static Reg add(Reg a, Reg b) { return _mm512_add_ps(a, b); }
   static Reg sub(Reg a, Reg b) { return _mm512_sub_ps(a, b); }
@@ -108,6 +125,6 @@ struct Vec {
 
 namespace tdfast {
 
-extern const KernelTable kAvx512Kernels = {"avx512", avx512::Vec::kWidth, 4, avx512::denseRows<avx512::Vec>};
+extern const KernelTable kAvx512Kernels = {"avx512", avx512::Vec::kWidth, 4, avx512::denseRows<avx512::Vec>, 16};
 
 }  // namespace tdfast

@@ -40,19 +40,25 @@ for (const [rows, F] of OFFSET_CASES) {
 }
 
 // Non-finite values at the first and last feature of a row, at every offset of x: the AVX-512 kernel for offset
-// rows splits registers between neighbouring rows, and a neighbour's NaN or inf must not reach this row.
-for (const F of [16, 64]) {
+// rows splits registers between neighbouring rows, and a neighbour's NaN or inf must not reach this row; the
+// quad kernel (U = 5..16) multiplies them by the zero weights of units past U, which must not reach a result.
+for (const [F, U] of [
+  [16, 1],
+  [64, 1],
+  [40, 9],
+  [64, 16],
+]) {
   const rows = 40;
-  const kernel = randomArray(F, random, 2 / Math.sqrt(F));
-  const bias = randomArray(1, random);
-  for (let offset = 0; offset < 16; offset++) {
+  const kernel = randomArray(F * U, random, 2 / Math.sqrt(F));
+  const bias = randomArray(U, random);
+  for (let offset = 0; offset < 16; offset += U === 1 ? 1 : 3) {
     const x = backing.slice(0, rows * F + 16).subarray(offset, offset + rows * F); // a copy to write into
     x[5 * F] = Number.NaN;
     x[9 * F + F - 1] = Number.POSITIVE_INFINITY;
     x[20 * F] = Number.NEGATIVE_INFINITY;
     x[20 * F + F - 1] = Number.NaN;
     for (const activation of ["linear", "sigmoid"])
-      checkCpu(` with non-finite x at offset ${offset}`, x, rows, F, kernel, bias, 1, activation);
+      checkCpu(` with non-finite x at offset ${offset}`, x, rows, F, kernel, bias, U, activation);
   }
 }
 
