@@ -439,7 +439,8 @@ constexpr int panelRowsPerStep() {
 // where the registers hold 16 rows of accumulators (AVX-512 with one register of units, U = 5..16), else 0.
 // Eight rows give eight independent multiply-add chains, exactly what two FMA pipes of 4-cycle latency need
 // and no slack; 16 give slack, and share each loaded register of weights between twice the rows
-// (32×1000×64 → 16 relu: 0.26 → 0.21 ms, docs/benchmarks.md).
+// (32×1000×64 → 16 relu: 0.26 → 0.21 ms, docs/benchmarks.md). On AVX-512 these U now take the quad kernel
+// where F is a multiple of 4 (quadRows); the 16-row steps remain for other F.
 template <class V, int PanelVectors>
 constexpr int widePanelRows() {
   return (V::kRegisters - PanelVectors - 2) / PanelVectors >= 16 ? 16 : 0;
