@@ -33,13 +33,14 @@ PackedWeights packWeights(const float* kernel, const float* biasOrNull, int feat
     w.bias.assign(units, 0.0f);
   } else if (units <= kernels.quadMaxUnits && features % 4 == 0) {
     constexpr int kQuadLanes = 16;  // 4 units x 4 features
-    w.quads.assign(static_cast<size_t>(F) * kQuadLanes, 0.0f);
+    const int groups = (units + 3) / 4;
+    w.quads.assign(static_cast<size_t>(F / 4) * groups * kQuadLanes, 0.0f);
     for (int64_t q = 0; q < F / 4; ++q)
-      for (int g = 0; g < 4; ++g)
+      for (int g = 0; g < groups; ++g)
         for (int c = 0; c < 4; ++c)
           for (int e = 0; e < 4; ++e) {
-            const int u = 4 * c + g;
-            if (u < units) w.quads[(q * 4 + g) * kQuadLanes + 4 * c + e] = kernel[(4 * q + e) * units + u];
+            const int u = 4 * g + c;
+            if (u < units) w.quads[(q * groups + g) * kQuadLanes + 4 * c + e] = kernel[(4 * q + e) * units + u];
           }
     w.bias.assign(kQuadLanes, 0.0f);
   } else {

@@ -49,8 +49,8 @@ struct PackedWeights {
   int panelWidth = 0;
   int panelCount = 0;
   // U from kDotPathMaxUnits + 1 to kernels->quadMaxUnits with F a multiple of 4 ("quad" path, which then
-  // replaces the panels): for each 4 features 4q .. 4q+3, 4 registers of 16 floats, register g holding
-  // kernel[4q + e, 4c + g] in lane 4c + e (zero past U).
+  // replaces the panels): for each 4 features 4q .. 4q+3, ceil(U / 4) registers of 16 floats, register g
+  // holding kernel[4q + e, 4g + c] in lane 4c + e (zero past U).
   std::vector<float> quads;
   // Bias, zero where absent, padded to panelCount * panelWidth (at least U; 16 on the quad path).
   std::vector<float> bias;

@@ -13,7 +13,7 @@
 // mask): gemvShifted).
 //
 // V may also provide kQuads = true with loadQuad(p) for float and uint16_t x (4 values of x, widened, in each
-// 128-bit quarter of 16 lanes) and sumQuads(acc[4]) (lane 4c + i = the sum of quarter c of acc[i]): quadRows.
+// 128-bit quarter of 16 lanes) and sumQuads(acc[4]) (lane 4g + c = the sum of quarter c of acc[g]): quadRows.
 //
 // float16 x and out: V may provide loadHalf(p), loadHalfN(p, n) (zero-filled), storeHalf(p, r) and
 // storeHalfN(p, r, n) over uint16_t bits (all four, or none), converting exactly as half.h does (F16C's
@@ -561,19 +561,23 @@ void halfPanelRowsAhead(const PackedWeights& w, const uint16_t* x, float* y, int
 }
 
 // U = 5..16 where V has 16 lanes (V::kQuads, AVX-512) and F is a multiple of 4: each register holds 4 units
-// x 4 features. Its x operand is 4 values of a row repeated in each 128-bit quarter (a 16-byte broadcast load,
-// or 8 bytes of halves widened in registers), shared by the 4 registers of units; the weights are w.quads, whole
-// registers, shared by the rows of a step. After all F, each quarter's 4 lanes are summed (V::sumQuads), which
-// gives a row's 16 units in order. Against the panel kernel, which broadcasts one value of x per multiply-add:
-// a quarter of the loads of x, no widening buffer for float16 x (each 64-byte store to it cost about a cycle
-// of both FMA pipes), 9 shuffles and adds per row, and four partial sums per result instead of one chain.
-// 32×1000×64 → 16, 2 threads (docs/benchmarks.md): float32 x 0.21 → 0.19 ms, float16 x 0.24 → 0.18 ms.
-// Rows a step: 4 for float32 x, 6 for float16 x (16 and 24 accumulators; each the faster there).
-template <class V, class In>
+// x 4 features, and a row needs Groups = ceil(U / 4) of them (units 4g .. 4g+3 in register g). The x operand
+// is 4 values of a row repeated in each 128-bit quarter (a 16-byte broadcast load, or 8 bytes of halves
+// widened in registers), shared by the row's Groups registers; the weights are w.quads, whole registers,
+// shared by the rows of a step. After all F, each quarter's 4 lanes are summed (V::sumQuads), which gives a
+// row's units in order. Against the panel kernel, which broadcasts one value of x per multiply-add over 16
+// lanes of units whatever U is: a quarter of the loads of x, Groups / 4 of the multiply-adds, no widening
+// buffer for float16 x (each 64-byte store to it cost about a cycle of both FMA pipes), 10 shuffles and adds
+// per row, and four partial sums per result instead of one chain. 2 threads (docs/benchmarks.md):
+// 32×1000×64 → 16 float32 x 0.21 → 0.19 ms, float16 x 0.24 → 0.18 ms; → 8 0.21 → 0.13 ms, either x.
+// Rows a step, as many as the registers hold, each the faster measured: float32 x 4, 5, 6 and float16 x 6, 7,
+// 8 for 4, 3, 2 groups (10 rows of 2 groups spilled).
+template <class V, int Groups, class In>
 void quadRows(const PackedWeights& w, const In* x, float* y, int64_t begin, int64_t end) {
   using R = typename V::Reg;
   static_assert(V::kWidth == 16, "4 units x 4 features per register");
-  constexpr int kRows = sizeof(In) < sizeof(float) ? 6 : 4;
+  static_assert(Groups >= 1 && Groups <= 4, "up to 4 registers of 4 units");
+  constexpr int kRows = sizeof(In) < sizeof(float) ? 10 - Groups : 8 - Groups;  // 6, 7, 8 and 4, 5, 6
   const int F = w.features;
   const int U = w.units;
   const float* quads = w.quads.data();
@@ -588,8 +592,8 @@ void quadRows(const PackedWeights& w, const In* x, float* y, int64_t begin, int6
     for (int f = 0; f < F; f += 4) {
       R xq[kRows];
       for (int r = 0; r < kRows; ++r) xq[r] = V::loadQuad(xRow[r] + f);
-      for (int g = 0; g < 4; ++g) {
-        const R wv = V::load(quads + (f + g) * 16);
+      for (int g = 0; g < Groups; ++g) {
+        const R wv = V::load(quads + (f / 4 * Groups + g) * 16);
         for (int r = 0; r < kRows; ++r) acc[r][g] = V::fma(xq[r], wv, acc[r][g]);
       }
     }
@@ -657,13 +661,16 @@ void panelRows(const PackedWeights& w, const In* x, float* y, int64_t begin, int
   }
 }
 
+// The quad kernel for ceil(U / 4) registers of units (U from 5: 2, 3 or 4), or null where V has none.
 template <class V, class In>
-constexpr auto quadKernel() {
+auto quadKernel(int units) {
   using RowFn = void (*)(const PackedWeights&, const In*, float*, int64_t, int64_t);
-  if constexpr (HasQuads<V>::value)
-    return static_cast<RowFn>(quadRows<V, In>);
-  else
+  if constexpr (HasQuads<V>::value) {
+    static constexpr RowFn byGroups[] = {quadRows<V, 2, In>, quadRows<V, 3, In>, quadRows<V, 4, In>};
+    return byGroups[(units + 3) / 4 - 2];
+  } else {
     return static_cast<RowFn>(nullptr);
+  }
 }
 
 // Rows are computed in blocks small enough that their outputs are still in L1 when the activation runs.
@@ -678,7 +685,7 @@ void denseRowsFrom(const PackedWeights& w, const In* x, void* y, ElementType yTy
     static_assert(sizeof(dot) / sizeof(dot[0]) == kDotPathMaxUnits, "one dot kernel per unit count");
     compute = dot[w.units - 1];
   } else if (w.usesQuads()) {
-    compute = quadKernel<V, In>();  // packWeights packs quads only for a table whose V has them
+    compute = quadKernel<V, In>(w.units);  // packWeights packs quads only for a table whose V has them
   } else {
     static constexpr RowFn panel[] = {panelRows<V, 1, In>, panelRows<V, 2, In>, panelRows<V, 3, In>,
                                       panelRows<V, 4, In>};
