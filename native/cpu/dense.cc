@@ -33,7 +33,7 @@ PackedWeights packWeights(const float* kernel, const float* biasOrNull, int feat
     w.bias.assign(units, 0.0f);
   } else if (units <= kernels.quadMaxUnits && features % 4 == 0) {
     constexpr int kQuadLanes = 16;  // 4 units x 4 features
-    const int groups = (units + 3) / 4;
+    const int groups = quadGroups(units);
     w.quads.assign(static_cast<size_t>(F / 4) * groups * kQuadLanes, 0.0f);
     for (int64_t q = 0; q < F / 4; ++q)
       for (int g = 0; g < groups; ++g)

@@ -59,6 +59,9 @@ struct PackedWeights {
   bool usesQuads() const { return !quads.empty(); }
 };
 
+// Registers of 4 units a row of the quad kernel needs (ceil(U / 4)): packWeights' layout and quadRows agree on it.
+inline int quadGroups(int units) { return (units + 3) / 4; }
+
 // The dot path handles up to this many units; beyond it the register-blocked panel kernel wins.
 constexpr int kDotPathMaxUnits = 4;
 

@@ -593,7 +593,7 @@ void quadRows(const PackedWeights& w, const In* x, float* y, int64_t begin, int6
       R xq[kRows];
       for (int r = 0; r < kRows; ++r) xq[r] = V::loadQuad(xRow[r] + f);
       for (int g = 0; g < Groups; ++g) {
-        const R wv = V::load(quads + (f / 4 * Groups + g) * 16);
+        const R wv = V::load(quads + (f / 4 * Groups + g) * V::kWidth);
         for (int r = 0; r < kRows; ++r) acc[r][g] = V::fma(xq[r], wv, acc[r][g]);
       }
     }
@@ -667,7 +667,7 @@ auto quadKernel(int units) {
   using RowFn = void (*)(const PackedWeights&, const In*, float*, int64_t, int64_t);
   if constexpr (HasQuads<V>::value) {
     static constexpr RowFn byGroups[] = {quadRows<V, 2, In>, quadRows<V, 3, In>, quadRows<V, 4, In>};
-    return byGroups[(units + 3) / 4 - 2];
+    return byGroups[quadGroups(units) - 2];
   } else {
     return static_cast<RowFn>(nullptr);
   }

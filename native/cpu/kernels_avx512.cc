@@ -63,9 +63,7 @@ struct Vec {
     const Reg s23 = _mm512_add_ps(_mm512_unpacklo_ps(acc[2], acc[3]), _mm512_unpackhi_ps(acc[2], acc[3]));
     const Reg sums = _mm512_add_ps(_mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(s01), _mm512_castps_pd(s23))),
                                    _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(s01), _mm512_castps_pd(s23))));
-    // lane 4c + g of `sums` holds quarter c of acc[g]
-    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-    return _mm512_permutexvar_ps(order, sums);
+    return swapLaneIndex(sums);  // lane 4c + g of `sums` holds quarter c of acc[g]
   }
   static Reg add(Reg a, Reg b) { return _mm512_add_ps(a, b); }
   static Reg sub(Reg a, Reg b) { return _mm512_sub_ps(a, b); }
@@ -98,9 +96,12 @@ struct Vec {
         _mm512_add_ps(_mm512_unpacklo_ps(quarters[2], quarters[3]), _mm512_unpackhi_ps(quarters[2], quarters[3]));
     const Reg sums = _mm512_add_ps(_mm512_shuffle_ps(u, v, _MM_SHUFFLE(1, 0, 1, 0)),
                                    _mm512_shuffle_ps(u, v, _MM_SHUFFLE(3, 2, 3, 2)));
-    // lane 4k + j of `sums` holds row 4j + k
+    return swapLaneIndex(sums);  // lane 4k + j of `sums` holds row 4j + k
+  }
+  // lane 4j + k of the result = lane 4k + j of r (a 4x4 transpose of the lane index).
+  static Reg swapLaneIndex(Reg r) {
     const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-    return _mm512_permutexvar_ps(order, sums);
+    return _mm512_permutexvar_ps(order, r);
   }
   // Masked lanes for gemvShifted.
   static constexpr bool kMaskedFma = true;
