@@ -34,21 +34,38 @@ function quantile(sorted, q) {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
+/** A small seeded generator of numbers in [0, 1) (mulberry32): timeInterleaved's orders repeat from run to run. */
+function seededRandom(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
 /**
  * Times several contenders against each other. After a warm-up, the calls are made in rounds: each round
- * gives every contender about `targetSeconds / rounds` of calls (at least one), in an order that rotates from
- * round to round. Load from elsewhere on the machine then falls on every contender alike, so the ratios of
- * their medians stay meaningful even when the absolute times drift.
+ * gives every contender about `targetSeconds / rounds` of calls (at least one), in an order shuffled afresh
+ * each round (the same shuffles every run). Load from elsewhere on the machine then falls on every contender
+ * alike, so the ratios of their medians stay meaningful even when the absolute times drift. The order is
+ * shuffled rather than rotated because a rotation always puts the same contender before each one, so whatever
+ * a turn leaves behind (garbage to collect, a trimmed malloc heap, a core left idle) always falls on the same
+ * next one; rotated, the float16 rows had tdfast's float16 x always follow onnxruntime-node's float16 model.
  *
- * Two things keep one contender's turn from depending on the others': each turn starts with a few untimed calls
- * (a tool whose threads slept through another tool's turn, with its data pushed out of cache, takes up to
- * 3× as long for its first calls: docs/benchmarks.md), and a turn lasts a time, not a count of calls fixed
- * from the warm-up (a warm-up slowed by a burst of load once gave one contender turns of 38 calls, mostly
- * such first calls, against 667 for the next).
+ * Two things keep one contender's turn from depending on the others': each turn starts with untimed calls, at
+ * least 3 and at least `turnWarmupSeconds` of them (a tool whose threads slept through another tool's turn,
+ * with its data pushed out of cache, takes up to 3× as long for its first calls, and on the memory-bound shape
+ * stays about 7 % slower for 20–40 ms: bench/probe/after-pause.mjs, docs/benchmarks.md), and a turn lasts a
+ * time, not a count of calls fixed from the warm-up (a warm-up slowed by a burst of load once gave one
+ * contender turns of 38 calls, mostly such first calls, against 667 for the next).
  * Each contender is { run, firstCallSeconds } (the cross-checked first call sizes its warm-up);
- * the result is per contender: runs, warmupCalls and the median, min, p10, p90 and mean seconds per call.
+ * the result is per contender: runs, warmupCalls, the median, min, p10, p90 and mean seconds per call, and
+ * roundMedians, the median of each round's turn (pairedRatios compares two contenders round by round).
  */
-export async function timeInterleaved(contenders, { targetSeconds, rounds = 5, maxRunsPerRound = 4000 }) {
+export async function timeInterleaved(contenders, { targetSeconds, rounds = 5, maxRunsPerRound = 4000, turnWarmupSeconds = 0.03 }) {
   const turnSeconds = targetSeconds / rounds;
   const states = [];
   for (const { run, firstCallSeconds } of contenders) {
@@ -66,28 +83,41 @@ export async function timeInterleaved(contenders, { targetSeconds, rounds = 5, m
     // open each turn, except for tools slow enough (over 50 ms a call) that a first call's extra is noise.
     const minPerTurn = perCall * 10 <= 4 * targetSeconds ? Math.ceil(10 / rounds) : 1;
     const untimedPerTurn = perCall <= 0.05 ? 3 : 0;
-    states.push({ run, warmupCalls, minPerTurn, untimedPerTurn, samples: [] });
+    const untimedSeconds = perCall <= 0.05 ? turnWarmupSeconds : 0;
+    states.push({ run, warmupCalls, minPerTurn, untimedPerTurn, untimedSeconds, samples: [], roundMedians: [] });
   }
+  const random = seededRandom(0x7dfa57);
   for (let round = 0; round < rounds; round++) {
-    for (let k = 0; k < states.length; k++) {
-      const state = states[(k + round) % states.length];
+    const order = states.map((_, k) => k);
+    for (let k = order.length - 1; k > 0; k--) {
+      const j = Math.floor(random() * (k + 1));
+      [order[k], order[j]] = [order[j], order[k]];
+    }
+    for (const index of order) {
+      const state = states[index];
       if (state.error) continue;
       try {
-        for (let i = 0; i < state.untimedPerTurn; i++) await state.run();
+        const warmupStart = process.hrtime.bigint();
+        for (let i = 0; i < state.untimedPerTurn || Number(process.hrtime.bigint() - warmupStart) / 1e9 < state.untimedSeconds; i++)
+          await state.run();
         const turnStart = process.hrtime.bigint();
+        const turn = [];
         for (let i = 0; i < maxRunsPerRound; i++) {
           const start = process.hrtime.bigint();
           await state.run();
           const end = process.hrtime.bigint();
-          state.samples.push(Number(end - start) / 1e9);
+          turn.push(Number(end - start) / 1e9);
           if (i + 1 >= state.minPerTurn && Number(end - turnStart) / 1e9 >= turnSeconds) break;
         }
+        state.samples.push(...turn);
+        turn.sort((a, b) => a - b);
+        state.roundMedians.push(quantile(turn, 0.5));
       } catch (error) {
         state.error = error.message.split("\n")[0]; // this contender drops out; the others go on
       }
     }
   }
-  return states.map(({ samples, warmupCalls, error }) => {
+  return states.map(({ samples, roundMedians, warmupCalls, error }) => {
     if (error) return { error };
     const sorted = samples.sort((a, b) => a - b);
     return {
@@ -98,8 +128,37 @@ export async function timeInterleaved(contenders, { targetSeconds, rounds = 5, m
       p10Seconds: quantile(sorted, 0.1),
       p90Seconds: quantile(sorted, 0.9),
       meanSeconds: sorted.reduce((sum, t) => sum + t, 0) / sorted.length,
+      roundMedians,
     };
   });
+}
+
+/**
+ * Two contenders of one timeInterleaved run compared round by round: in round k both had a turn within a
+ * second or so of each other, so load that drifts over seconds falls on both of a round's turns, and the ratio
+ * of their turn medians (`versus / tool`, > 1 when tool is faster) cancels it. Returns the median of those
+ * ratios and a distribution-free 95 % confidence interval for it (order statistics of the sign test: ratios
+ * number lowRank and rounds + 1 - lowRank of the sorted ratios), or undefined when the rounds do not match
+ * or are too few for an interval (at least 6).
+ * @param {number[] | undefined} toolRounds
+ * @param {number[] | undefined} versusRounds
+ */
+export function pairedRatios(toolRounds, versusRounds) {
+  const rounds = toolRounds?.length ?? 0;
+  if (rounds < 6 || versusRounds?.length !== rounds) return undefined;
+  const ratios = toolRounds.map((seconds, k) => versusRounds[k] / seconds).sort((a, b) => a - b);
+  // The largest rank r with P(Binomial(rounds, 1/2) < r) <= 2.5 %: [ratios[r - 1], ratios[rounds - r]] covers
+  // the median ratio with at least 95 % probability whatever the distribution.
+  let lowRank = 0;
+  let below = 0; // P(Binomial(rounds, 1/2) < lowRank)
+  let term = 0.5 ** rounds; // P(Binomial = lowRank)
+  while (below + term <= 0.025) {
+    below += term;
+    term = (term * (rounds - lowRank)) / (lowRank + 1);
+    lowRank += 1;
+  }
+  const median = rounds % 2 ? ratios[(rounds - 1) / 2] : (ratios[rounds / 2 - 1] + ratios[rounds / 2]) / 2;
+  return { rounds, median, low: ratios[lowRank - 1], high: ratios[rounds - lowRank] };
 }
 
 /**

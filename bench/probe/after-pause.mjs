@@ -1,8 +1,10 @@
-// How much slower tdfast's first calls are after a pause (docs/benchmarks.md, "Measurements behind design
-// choices"; the reason bench/measure.mjs's timeInterleaved opens each turn with untimed calls). 30 times each:
-// a pause, then 20 calls of 32×1000×64 → 16 relu through apply() into one `out`; medians of calls 1–3 and 4–20.
+// How much slower tdfast's calls are right after a pause, and for how long (docs/benchmarks.md, "Measurements
+// behind design choices"; the reason bench/measure.mjs's timeInterleaved opens each turn with untimed calls
+// that last a time). 30 times each: a pause, then calls of a shape of bench/shapes.mjs (32×1000×64 → 16 relu
+// unless named) through apply() into one `out` for 160 ms; the median call in each window of time since the
+// pause ended.
 //
-//   npm run build:ts && node bench/probe/after-pause.mjs
+//   npm run build:ts && node bench/probe/after-pause.mjs ["64×4096×128→1 sigmoid"]
 
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -11,7 +13,9 @@ import { loadTdfast } from "../tools/tdfast.mjs";
 
 const tdfast = await loadTdfast();
 if (!tdfast) throw new Error("dist/ not built: run npm run build:ts");
-const shape = SHAPES.find((s) => s.key === "32×1000×64→16 relu");
+const shapeKey = process.argv[2] ?? "32×1000×64→16 relu";
+const shape = SHAPES.find((s) => s.key === shapeKey);
+if (!shape) throw new Error(`no shape ${shapeKey} in bench/shapes.mjs`);
 const { batch, time, features: F, units: U, activation } = shape;
 const inputs = makeInputs(shape);
 const layer = new tdfast.TimeDense({ kernel: tdfast.tensor(inputs.kernel, [F, U]), bias: inputs.bias, activation, backend: "cpu" });
@@ -32,18 +36,25 @@ const pauses = {
     for (let i = 0; i < junk.length; i += 16) sum += junk[i];
     junk[0] = sum;
   },
+  "allocate 3 × 32 MiB": async () => {
+    for (let i = 0; i < 3; i++) new Float32Array(8 * 2 ** 20)[1] = 1;
+  },
 };
+const windowEnds = [2, 5, 10, 20, 40, 80, 160]; // ms since the pause ended
 for (const [name, pause] of Object.entries(pauses)) {
-  const first = [];
-  const rest = [];
+  const windows = windowEnds.map(() => []);
   for (let round = 0; round < 30; round++) {
     await pause();
-    for (let i = 0; i < 20; i++) {
+    const pauseEnd = performance.now();
+    for (;;) {
       const start = performance.now();
+      if (start - pauseEnd >= windowEnds.at(-1)) break;
       await layer.apply(x, { out });
-      (i < 3 ? first : rest).push((performance.now() - start) * 1000);
+      windows[windowEnds.findIndex((end) => start - pauseEnd < end)].push((performance.now() - start) * 1000);
     }
   }
-  console.log(`${name.padEnd(24)} calls 1-3: ${median(first).toFixed(0)} µs, calls 4-20: ${median(rest).toFixed(0)} µs`);
+  const cells = windowEnds.map((end, i) => `< ${end} ms: ${windows[i].length ? median(windows[i]).toFixed(0) : "-"}`);
+  console.log(`${name.padEnd(22)} ${cells.join("  ")} (µs)`);
+  globalThis.gc?.();
 }
 layer.dispose();
