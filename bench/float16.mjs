@@ -15,6 +15,10 @@ import { loadTdfast } from "./tools/tdfast.mjs";
 
 const require = createRequire(import.meta.url);
 
+// Rounds of turns: enough for the round-by-round interval the targets use (checkTargets, pairedRatios), whose
+// 95 % bounds are the 6th and 15th of 20 ratios.
+const ROUNDS = 20;
+
 /** The shapes of SHAPES measured with float16 x: the memory-bound one and the small-U one. */
 const BASE_KEYS = ["64×4096×128→1 sigmoid", "32×1000×64→16 relu"];
 export const FLOAT16_SHAPES = BASE_KEYS.map((key) => {
@@ -239,11 +243,11 @@ export async function benchmarkFloat16({ targetSeconds, quick = false, probe, ca
         Object.assign(cell, { status: "failed", note: `failed: ${error.message.split("\n")[0]}` });
       }
     }
-    progress(`${shape.key}: timing ${toTime.length} tools in interleaved rounds…`);
+    progress(`${shape.key}: timing ${toTime.length} tools in ${ROUNDS} interleaved rounds…`);
     try {
       const stats = await timeInterleaved(
         toTime.map(({ prepared, firstCallSeconds }) => ({ run: prepared.run, firstCallSeconds })),
-        { targetSeconds },
+        { targetSeconds, rounds: ROUNDS },
       );
       stats.forEach((result, i) => {
         if (result.error) Object.assign(toTime[i].cell, { status: "failed", note: `failed: ${result.error}` });

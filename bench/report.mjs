@@ -164,8 +164,17 @@ export function targetLine(target) {
   const what = target.what ?? `${target.shapeKey}: ${target.toolLabel ?? "tdfast cpu"} vs ${target.versusLabel}`;
   if (target.status === "SKIP") return `SKIP  ${what}: ${target.reason} (target ≥ ${target.atLeast}× faster)`;
   const speed = target.speedup >= 1 ? `${formatRatio(target.speedup)} faster` : `${formatRatio(1 / target.speedup)} slower`;
-  const verdict = `${speed} (target ≥ ${target.atLeast}× faster)`;
+  const round = target.perRound;
+  const perRound = round
+    ? `; round by round ${round.median.toFixed(2)}×, 95% interval ${round.low.toFixed(2)}–${round.high.toFixed(2)}× over ${round.rounds} rounds`
+    : "";
+  const goal =
+    target.noSlower && round
+      ? "target: no slower beyond the run's noise, i.e. the interval reaches 1×"
+      : `target ≥ ${target.atLeast}× faster`;
+  const verdict = `${speed} (${goal}${perRound})`;
   if (target.status === "PASS") return `PASS  ${what}: ${verdict}`;
+  if (target.noSlower && round) return `MISS  ${what}: ${verdict}, slower beyond the noise`;
   const shortBy = (1 - target.speedup / target.atLeast) * 100;
   return `MISS  ${what}: ${verdict}, ${shortBy.toFixed(0)}% short`;
 }
