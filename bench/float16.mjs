@@ -328,10 +328,14 @@ export function float16Lines(result) {
   for (const shape of result.shapes) {
     lines.push(`  ${shape.key}`);
     const byId = (id) => shape.cells.find((c) => c.toolId === id)?.medianSeconds;
-    const base = byId("tdfast-cpu-f16");
     for (const cell of shape.cells) {
+      // rows into `out` against float16 x into `out`, the others against float16 x with fresh results
+      const intoOut = cell.toolId.endsWith("-out");
+      const base = byId(intoOut ? "tdfast-cpu-f16-out" : "tdfast-cpu-f16");
       const ratio =
-        base !== undefined && cell.medianSeconds !== undefined ? ` ${(cell.medianSeconds / base).toFixed(2)}× float16 x's time` : "";
+        base !== undefined && cell.medianSeconds !== undefined
+          ? ` ${(cell.medianSeconds / base).toFixed(2)}× float16 x's time${intoOut ? " into out" : ""}`
+          : "";
       const time = cell.medianSeconds !== undefined ? `${formatSeconds(cell.medianSeconds)} (${cell.runs} runs)${ratio}` : cell.note;
       lines.push(`    ${cell.label.padEnd(48)} ${time}${cell.mismatch ? "  OUTPUT MISMATCH" : ""}`);
     }
