@@ -1,12 +1,14 @@
 // The core correctness checks, written without a test framework so that they run on every Node.js version the
 // package supports (ava 7 needs Node 20.19+) and under emulation: every activation on odd sizes against the
-// float64 reference, sync and async, NaN rows, concurrent calls, errors, and a worker thread. Exit status 1 on
-// any failure. scripts/node-matrix.mjs runs it under Node 18, 20, 22 and 24 on the prebuilt binary.
+// float64 reference, sync and async, float16 x and results (as a Float16Array too where the runtime has one:
+// Node 24), NaN rows, concurrent calls, errors, and a worker thread. Exit status 1 on any failure.
+// scripts/node-matrix.mjs runs it under Node 18, 20, 22 and 24 on the prebuilt binary.
 //   TDFAST_ADDON=prebuilds/linux-x64/tdfast.node node test/compat/core-checks.mjs
 import assert from "node:assert/strict";
 import { Worker } from "node:worker_threads";
 
 import { ACTIVATIONS, backends, TimeDense, tensor, timeDense, timeDenseSync } from "../../dist/esm/index.mjs";
+import { decodeHalf, firstRoundingMismatch, halfBits, isNanHalf, randomHalves } from "../helpers/float16.mjs";
 import { firstMismatch, randomArray, randomGenerator, referenceDense } from "../helpers/reference.mjs";
 
 /** @typedef {import("../../dist/esm/index.mjs").BackendName} BackendName */
@@ -77,6 +79,73 @@ for (const activation of ACTIVATIONS) {
     });
   }
 }
+
+// float16: x as bits with dtype "float16", and as a Float16Array where the runtime has one (Node 24), with
+// float32 results against the float64 reference of the same halves and float16 results against their rounding.
+const Float16ArrayClass = /** @type {any} */ (globalThis).Float16Array;
+const float16Inputs = (bits, shape) => [
+  ["bits", tensor(bits, shape, { dtype: "float16" })],
+  ...(Float16ArrayClass ? [["Float16Array", tensor(new Float16ArrayClass(bits.buffer, bits.byteOffset, bits.length), shape)]] : []),
+];
+const FLOAT16_SHAPES = [
+  [37, 19, 1], // the dot path, U = 1
+  [33, 17, 3], // the dot path, U = 2..4
+  [29, 12, 9], // AVX-512's quad kernel (F a multiple of 4, U = 5..16), elsewhere the panel kernel
+  [31, 40, 33], // the panel kernel
+];
+for (const activation of ACTIVATIONS) {
+  for (const [rows, features, units] of FLOAT16_SHAPES) {
+    const random = randomGenerator(seed++);
+    const bits = randomHalves(rows * features, random, 3);
+    for (let i = 0; i < bits.length; i += 11) bits[i] = (i % 2 ? 0x8000 : 0) | (i % 1024); // subnormal halves
+    const kernel = randomArray(features * units, random, 2 / Math.sqrt(features));
+    const bias = randomArray(units, random, 0.5);
+    const widened = Float64Array.from(bits, decodeHalf);
+    const reference = referenceDense(widened, rows, features, kernel, bias, units, activation);
+    const layer = new TimeDense({ kernel: tensor(kernel, [features, units]), bias, activation, backend });
+    for (const [kind, x] of float16Inputs(bits, [rows, features])) {
+      const label = `float16 x (${kind}) ${activation} ${rows}x${features}->${units}`;
+      await check(label, async () => {
+        const y32 = await layer.apply(x);
+        assert.equal(y32.dtype, "float32");
+        const bad = firstMismatch(y32.data, reference);
+        assert.equal(bad, -1, bad < 0 ? label : `${label}: index ${bad} got ${y32.data[bad]} expected ${reference[bad]}`);
+        const y16 = layer.applySync(x, { outputDtype: "float16" });
+        assert.equal(y16.dtype, "float16");
+        assert.equal(y16.data.constructor, Float16ArrayClass ?? Uint16Array, "float16 results are a Float16Array where there is one");
+        const badRounding = firstRoundingMismatch(y16.data, y32.data);
+        assert.equal(badRounding, -1, `${label}: float16 result ${badRounding} is not the float32 result rounded`);
+      });
+    }
+    layer.dispose();
+  }
+}
+
+await check("float16 x: infinite and NaN halves stay in their rows", () => {
+  const rows = 6;
+  for (const [features, units] of [
+    [8, 1],
+    [8, 4],
+    [16, 16],
+  ]) {
+    const bits = randomHalves(rows * features, randomGenerator(17), 2);
+    bits[1 * features + 3] = 0x7c00; // +inf
+    bits[3 * features + 5] = 0x7e01; // a NaN
+    const kernel = randomArray(features * units, randomGenerator(18), 1);
+    for (const [kind, x] of float16Inputs(bits, [rows, features])) {
+      const y = timeDenseSync(x, { kernel: tensor(kernel, [features, units]), activation: "linear" }, { backend, outputDtype: "float16" });
+      const out = halfBits(y.data);
+      for (let row = 0; row < rows; row++)
+        for (let u = 0; u < units; u++) {
+          const value = out[row * units + u];
+          const where = `${kind} F=${features} U=${units} row ${row} unit ${u}`;
+          if (row === 3) assert.ok(isNanHalf(value), `${where}: expected NaN`);
+          else if (row !== 1) assert.ok((value & 0x7c00) !== 0x7c00, `${where}: expected a finite value`);
+          else assert.ok((value & 0x7c00) === 0x7c00, `${where}: expected inf or NaN`); // inf·w: ±inf, or NaN via inf − inf
+        }
+    }
+  }
+});
 
 await check("a NaN stays in its row", () => {
   for (const [features, units] of [
