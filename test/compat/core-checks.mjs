@@ -83,10 +83,14 @@ for (const activation of ACTIVATIONS) {
 // float16: x as bits with dtype "float16", and as a Float16Array where the runtime has one (Node 24), with
 // float32 results against the float64 reference of the same halves and float16 results against their rounding.
 const Float16ArrayClass = /** @type {any} */ (globalThis).Float16Array;
-const float16Inputs = (bits, shape) => [
-  ["bits", tensor(bits, shape, { dtype: "float16" })],
-  ...(Float16ArrayClass ? [["Float16Array", tensor(new Float16ArrayClass(bits.buffer, bits.byteOffset, bits.length), shape)]] : []),
-];
+/** @typedef {import("../../dist/esm/index.mjs").TensorLike} TensorLike */
+/** @type {(bits: Uint16Array, shape: number[]) => Array<[string, TensorLike]>} */
+const float16Inputs = (bits, shape) => {
+  /** @type {Array<[string, TensorLike]>} */
+  const inputs = [["bits", tensor(bits, shape, { dtype: "float16" })]];
+  if (Float16ArrayClass) inputs.push(["Float16Array", tensor(new Float16ArrayClass(bits.buffer, bits.byteOffset, bits.length), shape)]);
+  return inputs;
+};
 const FLOAT16_SHAPES = [
   [37, 19, 1], // the dot path, U = 1
   [33, 17, 3], // the dot path, U = 2..4
