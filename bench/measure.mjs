@@ -2,6 +2,8 @@
 
 import { setTimeout as sleep } from "node:timers/promises";
 
+import { seededRandom } from "./shapes.mjs";
+
 const nowSeconds = () => Number(process.hrtime.bigint()) / 1e9;
 
 /** Seconds one awaited call of `run` takes, and what it returned. */
@@ -32,18 +34,6 @@ export async function medianMicros(run, repeats, { warmup = 20, afterCall } = {}
 
 function quantile(sorted, q) {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
-
-/** A small seeded generator of numbers in [0, 1) (mulberry32): timeInterleaved's orders repeat from run to run. */
-function seededRandom(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 /**
