@@ -7,7 +7,7 @@
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
-import { maxAbsDiff, timeInterleaved, timeOnce } from "./measure.mjs";
+import { maxAbsDiff, pairedRatios, timeInterleaved, timeOnce } from "./measure.mjs";
 import { formatSeconds, MISMATCH_TOLERANCE } from "./report.mjs";
 import { makeInputs, SHAPES } from "./shapes.mjs";
 import { buildDenseModel } from "./tools/onnxruntime.mjs";
@@ -266,7 +266,34 @@ export async function benchmarkFloat16({ targetSeconds, quick = false, probe, ca
     shapes.push({ ...shape, cells });
   }
   const bandwidth = quick ? undefined : await memoryBoundBandwidth(tdfast, { targetSeconds, probe, cacheBytes, progress });
-  return { shapes, bandwidth };
+  const smallUDram = quick ? undefined : await smallUFromDram(tdfast, { targetSeconds, cacheBytes, progress });
+  return { shapes, bandwidth, smallUDram };
+}
+
+/** A cpu layer with the shape's weights. */
+function cpuLayer(tdfast, { features: F, units: U, activation }, { kernel, bias }) {
+  return new tdfast.TimeDense({ kernel: tdfast.tensor(kernel, [F, U]), bias, activation, backend: "cpu" });
+}
+
+/**
+ * `layer.apply` on x rotated over copies that together exceed twice the last-level cache and the bandwidth
+ * probe's buffer, so that every call reads its x from DRAM, as a call on new data does. With `out`, every call
+ * writes into that one array.
+ * @param {any} tdfast
+ * @param {any} layer
+ * @param {Float32Array | Uint16Array} x
+ * @param {number[]} dims
+ * @param {"float16" | "float32"} dtype
+ * @param {number | undefined} cacheBytes
+ * @param {Float32Array} [out]
+ */
+function rotated(tdfast, layer, x, dims, dtype, cacheBytes, out) {
+  const rotationBytes = Math.max(512 * 2 ** 20, 2 * (cacheBytes ?? 0));
+  const copies = Math.max(2, Math.ceil(rotationBytes / x.byteLength));
+  const tensors = Array.from({ length: copies }, (_, i) => tdfast.tensor(i === 0 ? x : x.slice(), dims, { dtype }));
+  const options = out ? { out } : undefined;
+  let next = 0;
+  return { copies, run: async () => (await layer.apply(tensors[next++ % copies], options)).data };
 }
 
 /**
@@ -283,17 +310,11 @@ async function memoryBoundBandwidth(tdfast, { targetSeconds, probe, cacheBytes, 
   if (!tdfast.backends().cpu.available) return { error: "cpu backend unavailable" };
   const inputs = makeInputs(shape);
   const bits = toHalfBits(inputs.x);
-  const { batch, time, features: F, units: U, activation } = shape;
-  const layer = new tdfast.TimeDense({ kernel: tdfast.tensor(inputs.kernel, [F, U]), bias: inputs.bias, activation, backend: "cpu" });
-  const rotationBytes = Math.max(512 * 2 ** 20, 2 * (cacheBytes ?? 0));
-  const rotated = (x, dtype) => {
-    const copies = Math.max(2, Math.ceil(rotationBytes / x.byteLength));
-    const tensors = Array.from({ length: copies }, (_, i) => tdfast.tensor(i === 0 ? x : x.slice(), [batch, time, F], { dtype }));
-    let next = 0;
-    return { copies, run: async () => (await layer.apply(tensors[next++ % copies])).data };
-  };
-  const half = rotated(bits, "float16");
-  const float = rotated(widenInJs(bits, new Float32Array(bits.length)), "float32");
+  const { features: F, units: U } = shape;
+  const layer = cpuLayer(tdfast, shape, inputs);
+  const dims = [shape.batch, shape.time, F];
+  const half = rotated(tdfast, layer, bits, dims, "float16", cacheBytes);
+  const float = rotated(tdfast, layer, widenInJs(bits, new Float32Array(bits.length)), dims, "float32", cacheBytes);
   try {
     const firsts = [await timeOnce(half.run), await timeOnce(float.run)];
     progress(`bandwidth float16: timing float16 and float32 x rotated over ${half.copies} and ${float.copies} copies…`);
@@ -315,6 +336,45 @@ async function memoryBoundBandwidth(tdfast, { targetSeconds, probe, cacheBytes, 
       probeBytesPerSecond: probe?.bytesPerSecond,
       float16: { ...share(h.medianSeconds, shape.bytesMoved), runs: h.runs, copies: half.copies, bytesPerCall: shape.bytesMoved },
       float32: { ...share(f.medianSeconds, float32Bytes), runs: f.runs, copies: float.copies, bytesPerCall: float32Bytes },
+    };
+  } finally {
+    layer.dispose();
+  }
+}
+
+/**
+ * The small-U shape (32×1000×64 → 16 relu) with x from DRAM: float16 x against float32 x, each rotated over
+ * copies as above and writing into one `out`, in ROUNDS interleaved rounds. Not a target: the targets' rows
+ * read one x, which stays in the last-level cache between calls, and there the two run the same multiply-adds
+ * at the same speed; on new data each call, float32 x must also bring twice the bytes from DRAM.
+ */
+/**
+ * @param {any} tdfast
+ * @param {{ targetSeconds: number, cacheBytes?: number, progress: (line: string) => void }} options
+ */
+async function smallUFromDram(tdfast, { targetSeconds, cacheBytes, progress }) {
+  const shape = FLOAT16_SHAPES[1];
+  if (!tdfast.backends().cpu.available) return { error: "cpu backend unavailable" };
+  const inputs = makeInputs(shape);
+  const bits = toHalfBits(inputs.x);
+  const layer = cpuLayer(tdfast, shape, inputs);
+  const dims = [shape.batch, shape.time, shape.features];
+  const out = () => new Float32Array(shape.rows * shape.units);
+  const half = rotated(tdfast, layer, bits, dims, "float16", cacheBytes, out());
+  const float = rotated(tdfast, layer, widenInJs(bits, new Float32Array(bits.length)), dims, "float32", cacheBytes, out());
+  try {
+    const firsts = [await timeOnce(half.run), await timeOnce(float.run)];
+    progress(`${shape.key}: timing float16 and float32 x from DRAM, rotated over ${half.copies} and ${float.copies} copies…`);
+    const [h, f] = await timeInterleaved(
+      [half, float].map((c, i) => ({ run: c.run, firstCallSeconds: firsts[i].seconds })),
+      { targetSeconds, rounds: ROUNDS },
+    );
+    if (h.error || f.error) return { error: h.error ?? f.error };
+    return {
+      shapeKey: shape.key,
+      float16: { medianSeconds: h.medianSeconds, runs: h.runs, copies: half.copies },
+      float32: { medianSeconds: f.medianSeconds, runs: f.runs, copies: float.copies },
+      perRound: pairedRatios(h.roundMedians, f.roundMedians),
     };
   } finally {
     layer.dispose();
@@ -348,6 +408,22 @@ export function float16Lines(result) {
         : `    ${name}: ${formatSeconds(m.medianSeconds)}, ${m.gbPerSecond.toFixed(2)} GB/s of ${(m.bytesPerCall / 1e6).toFixed(1)} MB per call` +
           (m.percent === undefined ? "" : `, ${m.percent.toFixed(0)}% of the probed read bandwidth`);
     lines.push(`  ${b.shapeKey}, x from DRAM (rotated copies):`, describe("float16 x", b.float16), describe("float32 x", b.float32));
+  }
+  const d = result.smallUDram;
+  if (d) {
+    lines.push(`  ${d.shapeKey ?? FLOAT16_SHAPES[1].key}, x from DRAM (rotated copies), into out (not a target):`);
+    if (d.error) {
+      lines.push(`    not measured: ${d.error}`);
+    } else {
+      const interval = d.perRound
+        ? `; round by round ${d.perRound.median.toFixed(2)}×, 95% interval ${d.perRound.low.toFixed(2)}–${d.perRound.high.toFixed(2)}×`
+        : "";
+      lines.push(
+        `    float16 x: ${formatSeconds(d.float16.medianSeconds)} (${d.float16.runs} runs over ${d.float16.copies} copies)`,
+        `    float32 x: ${formatSeconds(d.float32.medianSeconds)} (${d.float32.runs} runs over ${d.float32.copies} copies)`,
+        `    float16 x ${(d.float32.medianSeconds / d.float16.medianSeconds).toFixed(2)}× faster${interval}`,
+      );
+    }
   }
   return lines;
 }

@@ -88,3 +88,22 @@ test("checkTargets: other targets still compare the ratio of medians with the th
     "PASS",
   );
 });
+
+test("float16Lines: the relu shape from DRAM is reported with its ratio and interval, or why it was not measured", async (t) => {
+  const { float16Lines } = await import("../bench/float16.mjs");
+  const measured = float16Lines({
+    shapes: [],
+    smallUDram: {
+      shapeKey: "32×1000×64→16 relu float16",
+      float16: { medianSeconds: 250e-6, runs: 3000, copies: 132 },
+      float32: { medianSeconds: 350e-6, runs: 2400, copies: 66 },
+      perRound: { rounds: 20, median: 1.41, low: 1.37, high: 1.44 },
+    },
+  });
+  t.true(measured.includes("  32×1000×64→16 relu float16, x from DRAM (rotated copies), into out (not a target):"));
+  t.true(measured.some((line) => line.includes("float16 x: 250 µs (3000 runs over 132 copies)")));
+  t.true(measured.includes("    float16 x 1.40× faster; round by round 1.41×, 95% interval 1.37–1.44×"));
+  const failed = float16Lines({ shapes: [], smallUDram: { error: "cpu backend unavailable" } });
+  t.true(failed.includes("    not measured: cpu backend unavailable"));
+  t.false(float16Lines({ shapes: [] }).some((line) => line.includes("x from DRAM")));
+});
