@@ -121,11 +121,12 @@ function ortFloat16Tensor(ort, bits, dims) {
  * The contenders on one shape: each { id, label, setup(xBits, x32) → { run, dispose } } where run resolves to
  * float32 values (float16 outputs widened, untimed, only for the first call's check).
  */
-function contenders(shape, tdfast, ort, { kernel, bias }) {
-  const { batch, time, features: F, units: U, activation } = shape;
+function contenders(shape, tdfast, ort, inputs) {
+  const { kernel, bias } = inputs;
+  const { batch, time, features: F, units: U } = shape;
   const dims = [batch, time, F];
   const list = [];
-  const layer = (backend) => new tdfast.TimeDense({ kernel: tdfast.tensor(kernel, [F, U]), bias, activation, backend });
+  const layer = (backend) => denseLayer(tdfast, shape, inputs, backend);
   const available = tdfast.backends();
   if (available.cpu.available) {
     // The pair, then the same pair writing into a caller's `out`: without a fresh result per call, whose page
@@ -270,9 +271,9 @@ export async function benchmarkFloat16({ targetSeconds, quick = false, probe, ca
   return { shapes, bandwidth, smallUDram };
 }
 
-/** A cpu layer with the shape's weights. */
-function cpuLayer(tdfast, { features: F, units: U, activation }, { kernel, bias }) {
-  return new tdfast.TimeDense({ kernel: tdfast.tensor(kernel, [F, U]), bias, activation, backend: "cpu" });
+/** A layer with the shape's weights on `backend`. */
+function denseLayer(tdfast, { features: F, units: U, activation }, { kernel, bias }, backend) {
+  return new tdfast.TimeDense({ kernel: tdfast.tensor(kernel, [F, U]), bias, activation, backend });
 }
 
 /**
@@ -297,6 +298,46 @@ function rotated(tdfast, layer, x, dims, dtype, cacheBytes, out) {
 }
 
 /**
+ * float16 x against the same values as float32 x on the cpu backend, each from DRAM (rotated) and, with
+ * `intoOut`, writing into an `out` of its own, timed interleaved. Returns each side's timeInterleaved result
+ * with its number of copies, or why it was not measured.
+ * @param {any} tdfast
+ * @param {any} shape
+ * @param {{ targetSeconds: number, rounds?: number, cacheBytes?: number, intoOut?: boolean,
+ *   progress: (line: string) => void }} options
+ */
+async function timeFromDram(tdfast, shape, { targetSeconds, rounds, cacheBytes, intoOut = false, progress }) {
+  if (!tdfast.backends().cpu.available) return { error: "cpu backend unavailable" };
+  const inputs = makeInputs(shape);
+  const bits = toHalfBits(inputs.x);
+  const layer = denseLayer(tdfast, shape, inputs, "cpu");
+  const dims = [shape.batch, shape.time, shape.features];
+  const out = () => (intoOut ? new Float32Array(shape.rows * shape.units) : undefined);
+  const half = rotated(tdfast, layer, bits, dims, "float16", cacheBytes, out());
+  const float = rotated(tdfast, layer, widenInJs(bits, new Float32Array(bits.length)), dims, "float32", cacheBytes, out());
+  try {
+    const firsts = [await timeOnce(half.run), await timeOnce(float.run)];
+    progress(`${shape.key}: timing float16 and float32 x from DRAM, rotated over ${half.copies} and ${float.copies} copies…`);
+    const [h, f] = await timeInterleaved(
+      [half, float].map((c, i) => ({ run: c.run, firstCallSeconds: firsts[i].seconds })),
+      { targetSeconds, rounds }, // rounds undefined: timeInterleaved's default
+    );
+    return { float16: { ...h, copies: half.copies }, float32: { ...f, copies: float.copies } };
+  } finally {
+    layer.dispose();
+  }
+}
+
+/**
+ * The memory-bound shape with float16 x rotated over copies that together exceed twice the last-level cache and
+ * the probe's buffer (every call reads x from DRAM): GB/s of the bytes it must move, and that as a share of
+ * the probed read bandwidth; float32 x alongside, measured the same way.
+ */
+/**
+ * @param {any} tdfast
+ * @param {{ targetSeconds: number, probe?: { bytesPerSecond?: number }, cacheBytes?: number, progress: (line: string) => void }} options
+ */
+/**
  * The memory-bound shape with float16 x rotated over copies that together exceed twice the last-level cache and
  * the probe's buffer (every call reads x from DRAM): GB/s of the bytes it must move, and that as a share of
  * the probed read bandwidth; float32 x alongside, measured the same way.
@@ -307,39 +348,25 @@ function rotated(tdfast, layer, x, dims, dtype, cacheBytes, out) {
  */
 async function memoryBoundBandwidth(tdfast, { targetSeconds, probe, cacheBytes, progress }) {
   const shape = FLOAT16_SHAPES[0];
-  if (!tdfast.backends().cpu.available) return { error: "cpu backend unavailable" };
-  const inputs = makeInputs(shape);
-  const bits = toHalfBits(inputs.x);
+  const timed = await timeFromDram(tdfast, shape, { targetSeconds, cacheBytes, progress });
+  if (timed.error) return timed;
+  const { float16: h, float32: f } = timed;
   const { features: F, units: U } = shape;
-  const layer = cpuLayer(tdfast, shape, inputs);
-  const dims = [shape.batch, shape.time, F];
-  const half = rotated(tdfast, layer, bits, dims, "float16", cacheBytes);
-  const float = rotated(tdfast, layer, widenInJs(bits, new Float32Array(bits.length)), dims, "float32", cacheBytes);
-  try {
-    const firsts = [await timeOnce(half.run), await timeOnce(float.run)];
-    progress(`bandwidth float16: timing float16 and float32 x rotated over ${half.copies} and ${float.copies} copies…`);
-    const [h, f] = await timeInterleaved(
-      [half, float].map((c, i) => ({ run: c.run, firstCallSeconds: firsts[i].seconds })),
-      { targetSeconds },
-    );
-    const share = (seconds, bytes) =>
-      seconds === undefined
-        ? undefined
-        : {
-            medianSeconds: seconds,
-            gbPerSecond: bytes / seconds / 1e9,
-            percent: probe?.bytesPerSecond ? (100 * bytes) / seconds / probe.bytesPerSecond : undefined,
-          };
-    const float32Bytes = (shape.rows * F + shape.rows * U + F * U + U) * 4;
-    return {
-      shapeKey: shape.key,
-      probeBytesPerSecond: probe?.bytesPerSecond,
-      float16: { ...share(h.medianSeconds, shape.bytesMoved), runs: h.runs, copies: half.copies, bytesPerCall: shape.bytesMoved },
-      float32: { ...share(f.medianSeconds, float32Bytes), runs: f.runs, copies: float.copies, bytesPerCall: float32Bytes },
-    };
-  } finally {
-    layer.dispose();
-  }
+  const share = (seconds, bytes) =>
+    seconds === undefined
+      ? undefined
+      : {
+          medianSeconds: seconds,
+          gbPerSecond: bytes / seconds / 1e9,
+          percent: probe?.bytesPerSecond ? (100 * bytes) / seconds / probe.bytesPerSecond : undefined,
+        };
+  const float32Bytes = (shape.rows * F + shape.rows * U + F * U + U) * 4;
+  return {
+    shapeKey: shape.key,
+    probeBytesPerSecond: probe?.bytesPerSecond,
+    float16: { ...share(h.medianSeconds, shape.bytesMoved), runs: h.runs, copies: h.copies, bytesPerCall: shape.bytesMoved },
+    float32: { ...share(f.medianSeconds, float32Bytes), runs: f.runs, copies: f.copies, bytesPerCall: float32Bytes },
+  };
 }
 
 /**
@@ -354,31 +381,16 @@ async function memoryBoundBandwidth(tdfast, { targetSeconds, probe, cacheBytes, 
  */
 async function smallUFromDram(tdfast, { targetSeconds, cacheBytes, progress }) {
   const shape = FLOAT16_SHAPES[1];
-  if (!tdfast.backends().cpu.available) return { error: "cpu backend unavailable" };
-  const inputs = makeInputs(shape);
-  const bits = toHalfBits(inputs.x);
-  const layer = cpuLayer(tdfast, shape, inputs);
-  const dims = [shape.batch, shape.time, shape.features];
-  const out = () => new Float32Array(shape.rows * shape.units);
-  const half = rotated(tdfast, layer, bits, dims, "float16", cacheBytes, out());
-  const float = rotated(tdfast, layer, widenInJs(bits, new Float32Array(bits.length)), dims, "float32", cacheBytes, out());
-  try {
-    const firsts = [await timeOnce(half.run), await timeOnce(float.run)];
-    progress(`${shape.key}: timing float16 and float32 x from DRAM, rotated over ${half.copies} and ${float.copies} copies…`);
-    const [h, f] = await timeInterleaved(
-      [half, float].map((c, i) => ({ run: c.run, firstCallSeconds: firsts[i].seconds })),
-      { targetSeconds, rounds: ROUNDS },
-    );
-    if (h.error || f.error) return { error: h.error ?? f.error };
-    return {
-      shapeKey: shape.key,
-      float16: { medianSeconds: h.medianSeconds, runs: h.runs, copies: half.copies },
-      float32: { medianSeconds: f.medianSeconds, runs: f.runs, copies: float.copies },
-      perRound: pairedRatios(h.roundMedians, f.roundMedians),
-    };
-  } finally {
-    layer.dispose();
-  }
+  const timed = await timeFromDram(tdfast, shape, { targetSeconds, rounds: ROUNDS, cacheBytes, intoOut: true, progress });
+  if (timed.error) return timed;
+  const { float16: h, float32: f } = timed;
+  if (h.error || f.error) return { error: h.error ?? f.error };
+  return {
+    shapeKey: shape.key,
+    float16: { medianSeconds: h.medianSeconds, runs: h.runs, copies: h.copies },
+    float32: { medianSeconds: f.medianSeconds, runs: f.runs, copies: f.copies },
+    perRound: pairedRatios(h.roundMedians, f.roundMedians),
+  };
 }
 
 /** Report lines for the float16 rows. */
